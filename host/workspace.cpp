@@ -1,0 +1,445 @@
+// Workspace validation: pyhf schema 1.0.0 (pyhf/schemas/1.0.0/defs.json) plus the checks
+// pyhf 0.7.6's Model() makes while building (pdf.py, modifiers/*.py). See workspace.hpp
+// for what is an error and what is not.
+#include <algorithm>
+#include <cmath>
+#include <initializer_list>
+#include <string_view>
+
+#include "hfx/error.hpp"
+#include "hfx/workspace.hpp"
+#include "workspace_index.hpp"
+
+namespace hfx {
+
+namespace detail {
+namespace {
+
+const char* type_name(const json& j) {
+  switch (j.type()) {
+    case json::value_t::object: return "object";
+    case json::value_t::array: return "array";
+    case json::value_t::string: return "string";
+    case json::value_t::boolean: return "boolean";
+    case json::value_t::null: return "null";
+    case json::value_t::number_integer:
+    case json::value_t::number_unsigned:
+    case json::value_t::number_float: return "number";
+    default: return "invalid value";
+  }
+}
+
+std::string join(const std::string& base, std::string_view key) { return base + "/" + json_pointer_escape(key); }
+std::string join(const std::string& base, std::size_t i) { return base + "/" + std::to_string(i); }
+
+constexpr const char* kind_names[n_modifier_kinds] = {"histosys", "lumi", "normfactor", "normsys",
+                                                      "shapefactor", "shapesys", "staterror"};
+
+struct checker {
+  const std::string& file;
+  std::vector<std::string>* warnings;
+
+  [[noreturn]] void fail(const std::string& ptr, const std::string& what) const {
+    throw input_error(file, ptr, what);
+  }
+  void warn(const std::string& ptr, const std::string& what) const {
+    if (warnings) warnings->push_back(input_error::format(file, ptr, what));
+  }
+  void expect(const json& j, json::value_t t, const std::string& ptr) const {
+    bool ok = j.type() == t;
+    if (!ok) {
+      json tmp(t);
+      fail(ptr, std::string("expected ") + type_name(tmp) + ", got " + type_name(j));
+    }
+  }
+  void object(const json& j, const std::string& ptr, std::initializer_list<const char*> required,
+              std::initializer_list<const char*> allowed) const {
+    expect(j, json::value_t::object, ptr);
+    for (const char* k : required)
+      if (!j.contains(k)) fail(ptr, std::string("missing required key '") + k + "'");
+    for (const auto& [k, v] : j.items()) {
+      bool known = false;
+      for (const char* a : allowed) known = known || k == a;
+      if (!known) fail(ptr, "unknown key '" + k + "' (not in pyhf schema 1.0.0)");
+    }
+  }
+  const std::string& string(const json& j, const std::string& ptr) const {
+    expect(j, json::value_t::string, ptr);
+    return j.get_ref<const std::string&>();
+  }
+  double number(const json& j, const std::string& ptr) const {
+    if (!j.is_number()) fail(ptr, std::string("expected number, got ") + type_name(j));
+    double v = j.get<double>();
+    if (!std::isfinite(v)) fail(ptr, "non-finite number");
+    return v;
+  }
+  // Array of finite numbers with at least one entry; returns its size.
+  std::size_t numbers(const json& j, const std::string& ptr) const {
+    if (!j.is_array()) fail(ptr, std::string("expected array of numbers, got ") + type_name(j));
+    if (j.empty()) fail(ptr, "empty array (at least one number required)");
+    for (std::size_t i = 0; i < j.size(); ++i) number(j[i], join(ptr, i));
+    return j.size();
+  }
+  void array(const json& j, const std::string& ptr, bool nonempty) const {
+    expect(j, json::value_t::array, ptr);
+    if (nonempty && j.empty()) fail(ptr, "empty array (at least one entry required)");
+  }
+};
+
+bool parse_kind(const std::string& t, modifier_kind* k) {
+  for (int i = 0; i < n_modifier_kinds; ++i)
+    if (t == kind_names[i]) { *k = modifier_kind(i); return true; }
+  return false;
+}
+
+std::string quoted_mod(const ws_mod& m) {
+  return std::string(kind_names[int(m.kind)]) + " '" + *m.name + "'";
+}
+
+void check_modifier(const checker& ck, const json& mj, const std::string& ptr, const std::string& chan,
+                    std::int32_t nbins, ws_mod* out) {
+  ck.object(mj, ptr, {"name", "type", "data"}, {"name", "type", "data"});
+  const std::string& name = ck.string(mj["name"], join(ptr, "name"));
+  const std::string& type = ck.string(mj["type"], join(ptr, "type"));
+  modifier_kind kind;
+  if (!parse_kind(type, &kind))
+    ck.fail(ptr, "unknown modifier type '" + type +
+                     "' (histosys, lumi, normfactor, normsys, shapefactor, shapesys, staterror)");
+  out->name = &name;
+  out->kind = kind;
+  out->data = &mj["data"];
+  const std::string mp = ptr + " (" + type + " '" + name + "')";
+  const json& d = mj["data"];
+  auto bins_msg = [&](const char* what, std::size_t n) {
+    return std::string(what) + " has " + std::to_string(n) + " bins, channel '" + chan + "' has " +
+           std::to_string(nbins);
+  };
+  switch (kind) {
+    case modifier_kind::histosys: {
+      ck.object(d, mp + ": data", {"lo_data", "hi_data"}, {"lo_data", "hi_data"});
+      for (const char* key : {"lo_data", "hi_data"}) {
+        std::size_t n = ck.numbers(d[key], join(join(ptr, "data"), key));
+        if (std::int64_t(n) != nbins) ck.fail(mp, bins_msg(key, n));
+        for (std::size_t i = 0; i < n; ++i)
+          if (d[key][i].get<double>() < 0) {
+            ck.warn(mp, std::string("negative ") + key + " entry in bin " + std::to_string(i));
+            break;
+          }
+      }
+      break;
+    }
+    case modifier_kind::normsys: {
+      ck.object(d, mp + ": data", {"hi", "lo"}, {"hi", "lo"});
+      for (const char* key : {"hi", "lo"}) {
+        double v = ck.number(d[key], join(join(ptr, "data"), key));
+        if (!(v > 0))
+          ck.fail(mp, std::string(key) + " = " + json(v).dump() +
+                          " must be > 0 (normsys interpolation code1/code4 takes its log)");
+      }
+      break;
+    }
+    case modifier_kind::staterror:
+    case modifier_kind::shapesys: {
+      std::size_t n = ck.numbers(d, join(ptr, "data"));
+      if (std::int64_t(n) != nbins) ck.fail(mp, bins_msg("data", n));
+      break;
+    }
+    case modifier_kind::lumi:
+      if (name != "lumi") ck.fail(mp, "a lumi modifier must be named 'lumi' (pyhf schema 1.0.0)");
+      [[fallthrough]];
+    case modifier_kind::normfactor:
+    case modifier_kind::shapefactor:
+      if (!d.is_null()) ck.fail(join(ptr, "data"), std::string("expected null, got ") + type_name(d));
+      break;
+  }
+}
+
+void check_parameter_config(const checker& ck, const json& p, const std::string& ptr) {
+  ck.object(p, ptr, {"name"}, {"name", "inits", "bounds", "auxdata", "factors", "sigmas", "fixed"});
+  ck.string(p["name"], join(ptr, "name"));
+  for (const char* key : {"inits", "auxdata", "factors", "sigmas"})
+    if (p.contains(key)) ck.numbers(p[key], join(ptr, key));
+  if (p.contains("fixed")) ck.expect(p["fixed"], json::value_t::boolean, join(ptr, "fixed"));
+  if (p.contains("bounds")) {
+    const json& b = p["bounds"];
+    const std::string bp = join(ptr, "bounds");
+    ck.array(b, bp, true);
+    for (std::size_t i = 0; i < b.size(); ++i) {
+      const std::string ip = join(bp, i);
+      ck.expect(b[i], json::value_t::array, ip);
+      if (b[i].size() != 2) ck.fail(ip, "a bound needs 2 numbers [lo, hi], got " + std::to_string(b[i].size()));
+      double lo = ck.number(b[i][0], join(ip, 0)), hi = ck.number(b[i][1], join(ip, 1));
+      if (lo > hi) ck.fail(ip, "lower bound " + json(lo).dump() + " > upper bound " + json(hi).dump());
+    }
+  }
+}
+
+}  // namespace
+
+std::string modifier_pointer(const ws_channel& c, const ws_sample& s, const ws_mod& m) {
+  return "/channels/" + std::to_string(c.pos) + "/samples/" + std::to_string(s.pos) + "/modifiers/" +
+         std::to_string(m.pos) + " (" + quoted_mod(m) + ")";
+}
+
+ws_index index_workspace(const json& spec, const std::string& file, std::vector<std::string>* warnings) {
+  checker ck{file, warnings};
+  ck.object(spec, "", {"channels", "measurements", "observations", "version"},
+            {"channels", "measurements", "observations", "version"});
+  const std::string& version = ck.string(spec["version"], "/version");
+  if (version != "1.0.0") ck.fail("/version", "unsupported version '" + version + "' (expected \"1.0.0\")");
+
+  ws_index ix;
+  // ---- channels, samples, modifiers (schema and bin counts) ----
+  const json& chans = spec["channels"];
+  ck.array(chans, "/channels", true);
+  ix.channels.reserve(chans.size());
+  for (std::size_t ci = 0; ci < chans.size(); ++ci) {
+    const std::string cp = join("/channels", ci);
+    const json& cj = chans[ci];
+    ck.object(cj, cp, {"name", "samples"}, {"name", "samples"});
+    ws_channel ch;
+    ch.name = &ck.string(cj["name"], join(cp, "name"));
+    ch.pos = std::int32_t(ci);
+    const json& samples = cj["samples"];
+    ck.array(samples, join(cp, "samples"), true);
+    for (std::size_t si = 0; si < samples.size(); ++si) {
+      const std::string sp = join(join(cp, "samples"), si);
+      const json& sj = samples[si];
+      ck.object(sj, sp, {"name", "data", "modifiers"}, {"name", "data", "modifiers"});
+      ws_sample s;
+      s.name = &ck.string(sj["name"], join(sp, "name"));
+      s.pos = std::int32_t(si);
+      s.data = &sj["data"];
+      std::size_t n = ck.numbers(sj["data"], join(sp, "data"));
+      // pyhf takes a channel's bin count from its first sample (mixins.py).
+      if (si == 0) ch.nbins = std::int32_t(n);
+      else if (std::int64_t(n) != ch.nbins)
+        ck.fail(join(sp, "data"), "sample '" + *s.name + "' has " + std::to_string(n) + " bins, channel '" +
+                                      *ch.name + "' has " + std::to_string(ch.nbins));
+      for (std::size_t b = 0; b < n; ++b)
+        if (sj["data"][b].get<double>() < 0) {
+          ck.warn(join(sp, "data"), "negative nominal rate in bin " + std::to_string(b));
+          break;
+        }
+      const json& mods = sj["modifiers"];
+      ck.array(mods, join(sp, "modifiers"), false);
+      s.mods.resize(mods.size());
+      for (std::size_t mi = 0; mi < mods.size(); ++mi) {
+        s.mods[mi].pos = std::int32_t(mi);
+        check_modifier(ck, mods[mi], join(join(sp, "modifiers"), mi), *ch.name, ch.nbins, &s.mods[mi]);
+      }
+      std::sort(s.mods.begin(), s.mods.end(), [](const ws_mod& a, const ws_mod& b) {
+        int c = a.name->compare(*b.name);
+        return c != 0 ? c < 0 : a.kind < b.kind;
+      });
+      for (std::size_t k = 1; k < s.mods.size(); ++k)
+        if (*s.mods[k].name == *s.mods[k - 1].name && s.mods[k].kind == s.mods[k - 1].kind) {
+          const ws_mod& a = std::min(s.mods[k], s.mods[k - 1], [](auto& x, auto& y) { return x.pos < y.pos; });
+          const ws_mod& b = std::max(s.mods[k], s.mods[k - 1], [](auto& x, auto& y) { return x.pos < y.pos; });
+          ck.fail(modifier_pointer(ch, s, b), "sample '" + *s.name + "' already has " + quoted_mod(a) +
+                                                  " at modifiers/" + std::to_string(a.pos));
+        }
+      ch.samples.push_back(std::move(s));
+    }
+    std::sort(ch.samples.begin(), ch.samples.end(),
+              [](const ws_sample& a, const ws_sample& b) { return *a.name < *b.name; });
+    for (std::size_t k = 1; k < ch.samples.size(); ++k)
+      if (*ch.samples[k].name == *ch.samples[k - 1].name) {
+        int p = std::max(ch.samples[k].pos, ch.samples[k - 1].pos);
+        int q = std::min(ch.samples[k].pos, ch.samples[k - 1].pos);
+        ck.fail(join(join(cp, "samples"), p), "duplicate sample name '" + *ch.samples[k].name + "' in channel '" +
+                                                  *ch.name + "' (also samples/" + std::to_string(q) + ")");
+      }
+    ix.channels.push_back(std::move(ch));
+  }
+  std::sort(ix.channels.begin(), ix.channels.end(),
+            [](const ws_channel& a, const ws_channel& b) { return *a.name < *b.name; });
+  for (std::size_t k = 1; k < ix.channels.size(); ++k)
+    if (*ix.channels[k].name == *ix.channels[k - 1].name) {
+      int p = std::max(ix.channels[k].pos, ix.channels[k - 1].pos);
+      int q = std::min(ix.channels[k].pos, ix.channels[k - 1].pos);
+      ck.fail(join("/channels", p), "duplicate channel name '" + *ix.channels[k].name + "' (also channels/" +
+                                        std::to_string(q) + ")");
+    }
+
+  // ---- modifier names across the model (pyhf pdf.py / parameters/utils.py) ----
+  struct first_use { const ws_channel* c; const ws_sample* s; const ws_mod* m; };
+  std::unordered_map<std::string, first_use> first;               // first use of each name
+  std::unordered_map<std::string, first_use> shapesys_owner;
+  // staterror: per (name, sample name) the channels that sample carries it in
+  std::unordered_map<std::string, std::unordered_map<std::string, std::vector<std::int32_t>>> staterror_chans;
+  std::vector<std::string> all_samples;
+  for (std::size_t ci = 0; ci < ix.channels.size(); ++ci) {
+    const ws_channel& c = ix.channels[ci];
+    for (const ws_sample& s : c.samples) {
+      all_samples.push_back(*s.name);
+      for (const ws_mod& m : s.mods) {
+        auto [it, fresh] = ix.names.try_emplace(*m.name);
+        ws_name_info& info = it->second;
+        if (fresh) first.emplace(*m.name, first_use{&c, &s, &m});
+        const std::uint8_t bit = std::uint8_t(1u << int(m.kind));
+        if (!(info.kinds & bit)) {
+          info.kinds |= bit;
+          // pyhf shares a name between types only when their parameter requirements agree
+          // (reduce_paramsets_requirements): histosys and normsys, nothing else.
+          constexpr std::uint8_t ok = (1u << int(modifier_kind::histosys)) | (1u << int(modifier_kind::normsys));
+          if ((info.kinds & (info.kinds - 1)) && (info.kinds & ~ok)) {
+            const first_use& f = first.at(*m.name);
+            ck.fail(modifier_pointer(c, s, m),
+                    "modifier name '" + *m.name + "' is already used by a " + kind_names[int(f.m->kind)] +
+                        " modifier (" + modifier_pointer(*f.c, *f.s, *f.m) +
+                        "); pyhf allows one name for several types only for histosys and normsys");
+          }
+          if (m.kind == modifier_kind::shapefactor) info.n = c.nbins;  // first channel registers it
+        }
+        if (m.kind == modifier_kind::shapefactor && c.nbins > info.n)
+          ck.fail(modifier_pointer(c, s, m), "shapefactor '" + *m.name + "' has " + std::to_string(info.n) +
+                                                 " parameters (first used in a channel with that many bins); channel '" +
+                                                 *c.name + "' has " + std::to_string(c.nbins) + " bins");
+        if (m.kind == modifier_kind::shapesys) {
+          auto [own, is_new] = shapesys_owner.try_emplace(*m.name, first_use{&c, &s, &m});
+          if (!is_new)
+            ck.fail(modifier_pointer(c, s, m), "shapesys '" + *m.name + "' is already used by " +
+                                                   modifier_pointer(*own->second.c, *own->second.s, *own->second.m) +
+                                                   " (pyhf does not share shapesys parameters)");
+          info.n = c.nbins;
+        }
+        if (m.kind == modifier_kind::staterror) staterror_chans[*m.name][*s.name].push_back(std::int32_t(ci));
+      }
+    }
+  }
+  for (auto& [name, info] : ix.names) {
+    for (int k = 0; k < n_modifier_kinds; ++k)
+      if (info.kinds & (1u << k)) { info.group = modifier_kind(k); break; }
+  }
+  // staterror: every sample carrying it must carry it in the same channels (pyhf asserts
+  // equal masks in staterror_builder.finalize); its components are those channels' bins.
+  for (auto& [name, per_sample] : staterror_chans) {
+    std::vector<std::int32_t> all;
+    for (auto& [sname, chs] : per_sample) all.insert(all.end(), chs.begin(), chs.end());
+    std::sort(all.begin(), all.end());
+    all.erase(std::unique(all.begin(), all.end()), all.end());
+    for (auto& [sname, chs] : per_sample)
+      if (chs.size() != all.size()) {
+        // name a channel where this sample lacks it
+        std::int32_t miss = -1;
+        for (std::int32_t c : all)
+          if (std::find(chs.begin(), chs.end(), c) == chs.end()) { miss = c; break; }
+        const ws_channel& c = ix.channels[std::size_t(miss)];
+        ck.fail(join("/channels", c.pos),
+                "staterror '" + name + "' is carried by sample '" + sname + "' in some channels but not in channel '" +
+                    *c.name + "', where other samples carry it (pyhf requires the same channels for every sample)");
+      }
+    ws_name_info& info = ix.names.at(name);
+    info.channels = all;
+    info.n = 0;
+    for (std::int32_t c : all) info.n += ix.channels[std::size_t(c)].nbins;
+  }
+  std::sort(all_samples.begin(), all_samples.end());
+  all_samples.erase(std::unique(all_samples.begin(), all_samples.end()), all_samples.end());
+  ix.sample_names = std::move(all_samples);
+
+  // ---- observations ----
+  const json& obs = spec["observations"];
+  ck.array(obs, "/observations", true);
+  std::unordered_map<std::string, std::size_t> obs_pos;
+  for (std::size_t oi = 0; oi < obs.size(); ++oi) {
+    const std::string op = join("/observations", oi);
+    ck.object(obs[oi], op, {"name", "data"}, {"name", "data"});
+    const std::string& name = ck.string(obs[oi]["name"], join(op, "name"));
+    std::size_t n = ck.numbers(obs[oi]["data"], join(op, "data"));
+    for (std::size_t b = 0; b < n; ++b)
+      if (obs[oi]["data"][b].get<double>() < 0)
+        ck.fail(join(join(op, "data"), b), "negative observed count " + obs[oi]["data"][b].dump());
+    auto [it, fresh] = obs_pos.emplace(name, oi);
+    if (!fresh)
+      ck.fail(op, "duplicate observation for channel '" + name + "' (also observations/" +
+                      std::to_string(it->second) + ")");
+  }
+  for (ws_channel& c : ix.channels) {
+    auto it = obs_pos.find(*c.name);
+    if (it == obs_pos.end()) ck.fail(join("/channels", c.pos), "channel '" + *c.name + "' has no observation");
+    c.obs = &obs[it->second]["data"];
+    if (std::int64_t(c.obs->size()) != c.nbins)
+      ck.fail(join(join("/observations", it->second), "data"),
+              "observation has " + std::to_string(c.obs->size()) + " bins, channel '" + *c.name + "' has " +
+                  std::to_string(c.nbins));
+  }
+
+  // ---- measurements (schema; their configs are checked against the model when built) ----
+  const json& meas = spec["measurements"];
+  ck.array(meas, "/measurements", true);
+  std::unordered_map<std::string, std::size_t> meas_pos;
+  for (std::size_t mi = 0; mi < meas.size(); ++mi) {
+    const std::string mp = join("/measurements", mi);
+    ck.object(meas[mi], mp, {"name", "config"}, {"name", "config"});
+    const std::string& name = ck.string(meas[mi]["name"], join(mp, "name"));
+    if (!meas_pos.emplace(name, mi).second)
+      ck.warn(mp, "duplicate measurement name '" + name + "' (pyhf picks the first)");
+    const std::string cp = join(mp, "config");
+    const json& cfg = meas[mi]["config"];
+    ck.object(cfg, cp, {"poi", "parameters"}, {"poi", "parameters"});
+    ck.string(cfg["poi"], join(cp, "poi"));
+    const json& pars = cfg["parameters"];
+    ck.array(pars, join(cp, "parameters"), false);
+    std::unordered_map<std::string, std::size_t> seen;
+    for (std::size_t pi = 0; pi < pars.size(); ++pi) {
+      const std::string pp = join(join(cp, "parameters"), pi);
+      check_parameter_config(ck, pars[pi], pp);
+      auto [it, fresh] = seen.emplace(pars[pi]["name"].get<std::string>(), pi);
+      if (!fresh)
+        ck.fail(pp, "second configuration for parameter '" + it->first + "' (also parameters/" +
+                        std::to_string(it->second) + "; pyhf rejects this)");
+    }
+  }
+  ix.measurements = &meas;
+  return ix;
+}
+
+}  // namespace detail
+
+void validate_workspace(const json& spec, const std::string& file, std::vector<std::string>* warnings) {
+  detail::ws_index ix = detail::index_workspace(spec, file, warnings);
+  // Every measurement's config must fit the model (compile_model checks only the one it uses).
+  model_options opt;
+  for (std::size_t i = 0; i < ix.measurements->size(); ++i) {
+    std::vector<std::string> w;
+    detail::build_model(ix, (*ix.measurements)[i], i, opt, file, &w);
+    if (warnings) warnings->insert(warnings->end(), w.begin(), w.end());
+  }
+}
+
+const json& find_measurement(const json& spec, const std::string& name, const std::string& file) {
+  const json& meas = spec.at("measurements");
+  if (meas.empty()) throw input_error(file, "/measurements", "no measurements defined");
+  if (name.empty()) return meas[0];
+  for (const json& m : meas)
+    if (m.at("name").get_ref<const std::string&>() == name) return m;
+  std::string names;
+  for (const json& m : meas) names += (names.empty() ? "'" : ", '") + m.at("name").get<std::string>() + "'";
+  throw input_error(file, "/measurements", "no measurement named '" + name + "' (have " + names + ")");
+}
+
+interp_code parse_interp_code(const std::string& t) {
+  if (t == "code0") return interp_code::code0;
+  if (t == "code1") return interp_code::code1;
+  if (t == "code2") return interp_code::code2;
+  if (t == "code4") return interp_code::code4;
+  if (t == "code4p") return interp_code::code4p;
+  throw usage_error("unknown interpolation code '" + t + "' (code0, code1, code2, code4, code4p)");
+}
+
+const char* interp_code_name(interp_code c) {
+  switch (c) {
+    case interp_code::code0: return "code0";
+    case interp_code::code1: return "code1";
+    case interp_code::code2: return "code2";
+    case interp_code::code4: return "code4";
+    case interp_code::code4p: return "code4p";
+  }
+  return "?";
+}
+
+const char* modifier_kind_name(modifier_kind k) { return detail::kind_names[int(k)]; }
+
+}  // namespace hfx
