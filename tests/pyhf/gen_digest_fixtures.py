@@ -98,6 +98,7 @@ def tricky():
         "pretty_ascii": json.dumps(again, indent=4, sort_keys=True),
         "sha256": pyhf.utils.digest(again),
         "md5": pyhf.utils.digest(again, algorithm="md5"),
+        "float_reprs": [repr(x) for x in again["floats"]],
     }
     with open(os.path.join(OUT, "tricky_expected.json"), "w", encoding="utf-8") as f:
         json.dump(expected, f, indent=1, ensure_ascii=True)
