@@ -61,7 +61,7 @@ def build(ws):
     try:
         return ws.model(modifier_settings=SETTINGS), meas
     except pyhf.exceptions.InvalidModel as e:
-        if "parameter of interest" not in str(e):
+        if "is not declared in the model specification" not in str(e):
             raise
         return ws.model(modifier_settings=SETTINGS, poi_name=None), meas
 
