@@ -1,0 +1,84 @@
+#include "hfx/infer.hpp"
+
+#include <cmath>
+
+#include "hfx/error.hpp"
+#include "hfx/math/nll.hpp"
+
+namespace hfx {
+
+const char* const hypotest_fit_names[n_hypotest_fits] = {"free", "asimov_data", "asimov_free", "fixed_mu",
+                                                         "asimov_fixed_mu"};
+
+bool hypotest_outcome::all_converged() const {
+  for (const auto& f : fits)
+    if (f.status != fit_status::converged) return false;
+  return true;
+}
+
+hypotest_engine::hypotest_engine(const model_view& m, const hypotest_options& opt)
+    : m_(m), opt_(opt), ws_(m.s) {
+  if (m.s.poi < 0) throw model_error("the model has no POI; hypothesis tests and limits need one");
+  const int B = m.s.n_bins, A = m.s.n_aux, P = m.s.n_pars;
+  data_.assign(m.obs, m.obs + B);
+  data_.insert(data_.end(), m.aux_obs, m.aux_obs + A);
+  asimov_.resize(B + A);
+  x_tmp_.resize(P);
+}
+
+fit_summary hypotest_engine::run_fit(const double* data, double* x, bool fix_poi, double poi_value) {
+  const int P = m_.s.n_pars;
+  for (int i = 0; i < P; ++i) ws_.fixed[i] = m_.fixed[i];
+  if (fix_poi) {
+    ws_.fixed[m_.s.poi] = 1;
+    x[m_.s.poi] = poi_value;
+  }
+  fit_outcome o = fit_one(m_, data, ws_.fixed.data(), ws_.local.data(), x, opt_.settings, ws_.work.data(),
+                          ws_.iwork.data());
+  return fit_summary{o.twice_nll, o.status, o.iterations, o.at_bound != 0};
+}
+
+void hypotest_engine::prepare() {
+  if (prepared_) return;
+  const int P = m_.s.n_pars;
+  // pyhf starts every fit at suggested_init; the free fit does too.
+  x_free_.assign(m_.init, m_.init + P);
+  base_[0] = run_fit(data_.data(), x_free_.data(), false, 0.0);
+  // Asimov data from the fit with the POI fixed at 0 (1 for q0) to the observed data.
+  const double asimov_mu = opt_.stat == test_stat::q0 ? 1.0 : 0.0;
+  x_asimov_def_ = x_free_;
+  base_[1] = run_fit(data_.data(), x_asimov_def_.data(), true, asimov_mu);
+  expected_data(m_, x_asimov_def_.data(), asimov_.data(), ws_.work.data());
+  // The free fit to Asimov data starts at the point that generated it (its minimum up to
+  // the POI bound).
+  x_asimov_free_ = x_asimov_def_;
+  base_[2] = run_fit(asimov_.data(), x_asimov_free_.data(), false, 0.0);
+  prepared_ = true;
+}
+
+hypotest_outcome hypotest_engine::at(double mu) {
+  prepare();
+  hypotest_outcome r;
+  r.mu_test = mu;
+  r.fits[fit_free] = base_[0];
+  r.fits[fit_asimov_def] = base_[1];
+  r.fits[fit_asimov_free] = base_[2];
+  const int poi = m_.s.poi;
+  r.muhat = x_free_[poi];
+  // Warm start from the previous test value when there is one, else from the free fits.
+  if (!have_last_) {
+    x_last_mu_ = x_free_;
+    x_last_asimov_mu_ = x_asimov_free_;
+  }
+  r.fits[fit_fixed_mu] = run_fit(data_.data(), x_last_mu_.data(), true, mu);
+  r.fits[fit_asimov_mu] = run_fit(asimov_.data(), x_last_asimov_mu_.data(), true, mu);
+  have_last_ = true;
+  last_mu_ = mu;
+  r.q_obs = test_stat_value(opt_.stat, mu, r.muhat, r.fits[fit_fixed_mu].twice_nll, base_[0].twice_nll);
+  r.q_asimov = test_stat_value(opt_.stat, mu, x_asimov_free_[poi], r.fits[fit_asimov_mu].twice_nll,
+                               base_[2].twice_nll);
+  r.cls = asymptotic_cls(opt_.stat, r.q_obs, r.q_asimov);
+  return r;
+}
+
+}  // namespace hfx
