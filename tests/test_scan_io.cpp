@@ -76,6 +76,12 @@ scan_record full_record(const std::string& patch, double seed) {
   return r;
 }
 
+// prefix + i (a function: GCC 12 warns falsely (-Wrestrict) on inlined "literal" + string).
+std::string numbered(std::string prefix, int i) {
+  prefix += std::to_string(i);
+  return prefix;
+}
+
 std::uint64_t bits(double x) { return std::bit_cast<std::uint64_t>(x); }
 
 }  // namespace
@@ -228,7 +234,7 @@ TEST(ScanWriter, WritesOneLinePerRecordAndKnowsWhatIsDone) {
   {
     hfx::scan_writer w(path);
     EXPECT_EQ(w.size(), 0u);
-    for (int i = 0; i < 3; ++i) w.write(full_record("p" + std::to_string(i), i));
+    for (int i = 0; i < 3; ++i) w.write(full_record(numbered("p", i), i));
     EXPECT_TRUE(w.done("p1"));
     EXPECT_FALSE(w.done("p3"));
     EXPECT_THROW(w.write(full_record("p1", 0)), hfx::error);  // each patch once
@@ -238,7 +244,7 @@ TEST(ScanWriter, WritesOneLinePerRecordAndKnowsWhatIsDone) {
   EXPECT_EQ(std::count(text.begin(), text.end(), '\n'), 3);
   auto recs = hfx::read_scan_file(path);
   ASSERT_EQ(recs.size(), 3u);
-  for (int i = 0; i < 3; ++i) EXPECT_TRUE(hfx::same_results(recs[i], full_record("p" + std::to_string(i), i)));
+  for (int i = 0; i < 3; ++i) EXPECT_TRUE(hfx::same_results(recs[i], full_record(numbered("p", i), i)));
 }
 
 TEST(ScanWriter, ResumeAfterTruncatedLastLine) {
@@ -246,7 +252,7 @@ TEST(ScanWriter, ResumeAfterTruncatedLastLine) {
   std::string path = d.file("out.jsonl");
   {
     hfx::scan_writer w(path);
-    for (int i = 0; i < 3; ++i) w.write(full_record("p" + std::to_string(i), i));
+    for (int i = 0; i < 3; ++i) w.write(full_record(numbered("p", i), i));
   }
   const size_t good_size = fs::file_size(path);
   std::string fourth = hfx::to_json_line(full_record("p3", 3));
@@ -363,7 +369,7 @@ TEST(ScanWriter, ConcurrentWritesGiveWholeLines) {
     std::vector<std::thread> ts;
     for (int t = 0; t < threads; ++t)
       ts.emplace_back([&, t] {
-        for (int i = 0; i < per_thread; ++i) w.write(full_record("t" + std::to_string(t) + "_" + std::to_string(i), i));
+        for (int i = 0; i < per_thread; ++i) w.write(full_record(numbered(numbered("t", t) + "_", i), i));
       });
     for (auto& t : ts) t.join();
   }
