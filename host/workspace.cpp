@@ -77,7 +77,8 @@ struct checker {
   std::size_t numbers(const json& j, const std::string& ptr) const {
     if (!j.is_array()) fail(ptr, std::string("expected array of numbers, got ") + type_name(j));
     if (j.empty()) fail(ptr, "empty array (at least one number required)");
-    for (std::size_t i = 0; i < j.size(); ++i) number(j[i], join(ptr, i));
+    for (std::size_t i = 0; i < j.size(); ++i)  // pointer text built only on failure
+      if (!j[i].is_number() || !std::isfinite(j[i].get<double>())) number(j[i], join(ptr, i));
     return j.size();
   }
   void array(const json& j, const std::string& ptr, bool nonempty) const {
