@@ -80,7 +80,9 @@ TEST(PatchsetCorpus, EveryPatchsetVerifiesAndEveryPatchApplies) {
     for (const auto& p : ps.patches) {  // one patched workspace at a time
       json patched = hfx::apply_patch(ws, ps, p);
       // simplified_SRB's sbottom_1500_1495_60 has an empty patch: it leaves the workspace as is
-      if (!p.ops.empty()) EXPECT_NE(patched, ws) << p.name;
+      if (!p.ops.empty()) {
+        EXPECT_NE(patched, ws) << p.name;
+      }
       ++applied;
     }
   }
