@@ -1,5 +1,6 @@
 #include "hfx/infer.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 #include "hfx/error.hpp"
@@ -38,6 +39,24 @@ fit_summary hypotest_engine::run_fit(const double* data, double* x, bool fix_poi
   return fit_summary{o.twice_nll, o.status, o.iterations, o.at_bound != 0};
 }
 
+// Published likelihoods have several local minima at fixed POI (seen on sbottom: a
+// warm start from mu = 0 and pyhf's start at the inits reach different minima). Fixed-POI
+// fits therefore run from the warm start and from the inits, and keep the lower minimum.
+fit_summary hypotest_engine::run_fit_two_starts(const double* data, double* x, bool fix_poi, double poi_value) {
+  fit_summary a = run_fit(data, x, fix_poi, poi_value);
+  if (!opt_.two_starts) return a;
+  x_tmp_.assign(m_.init, m_.init + m_.s.n_pars);
+  fit_summary b = run_fit(data, x_tmp_.data(), fix_poi, poi_value);
+  const bool a_ok = a.status == fit_status::converged, b_ok = b.status == fit_status::converged;
+  if ((b_ok && !a_ok) || (b_ok == a_ok && b.twice_nll < a.twice_nll)) {
+    std::copy(x_tmp_.begin(), x_tmp_.end(), x);
+    b.iterations += a.iterations;
+    return b;
+  }
+  a.iterations += b.iterations;
+  return a;
+}
+
 void hypotest_engine::prepare() {
   if (prepared_) return;
   const int P = m_.s.n_pars;
@@ -47,7 +66,7 @@ void hypotest_engine::prepare() {
   // Asimov data from the fit with the POI fixed at 0 (1 for q0) to the observed data.
   const double asimov_mu = opt_.stat == test_stat::q0 ? 1.0 : 0.0;
   x_asimov_def_ = x_free_;
-  base_[1] = run_fit(data_.data(), x_asimov_def_.data(), true, asimov_mu);
+  base_[1] = run_fit_two_starts(data_.data(), x_asimov_def_.data(), true, asimov_mu);
   expected_data(m_, x_asimov_def_.data(), asimov_.data(), ws_.work.data());
   // The free fit to Asimov data starts at the point that generated it (its minimum up to
   // the POI bound).
@@ -70,8 +89,8 @@ hypotest_outcome hypotest_engine::at(double mu) {
     x_last_mu_ = x_free_;
     x_last_asimov_mu_ = x_asimov_free_;
   }
-  r.fits[fit_fixed_mu] = run_fit(data_.data(), x_last_mu_.data(), true, mu);
-  r.fits[fit_asimov_mu] = run_fit(asimov_.data(), x_last_asimov_mu_.data(), true, mu);
+  r.fits[fit_fixed_mu] = run_fit_two_starts(data_.data(), x_last_mu_.data(), true, mu);
+  r.fits[fit_asimov_mu] = run_fit_two_starts(asimov_.data(), x_last_asimov_mu_.data(), true, mu);
   have_last_ = true;
   last_mu_ = mu;
   r.q_obs = test_stat_value(opt_.stat, mu, r.muhat, r.fits[fit_fixed_mu].twice_nll, base_[0].twice_nll);

@@ -27,6 +27,8 @@ extern const char* const hypotest_fit_names[n_hypotest_fits];
 struct hypotest_options {
   test_stat stat = test_stat::qtilde;
   fit_settings settings;
+  // Fixed-POI fits also start from the inits (pyhf's start) and keep the lower minimum.
+  bool two_starts = true;
 };
 
 struct fit_summary {
@@ -59,6 +61,7 @@ class hypotest_engine {
 
  private:
   fit_summary run_fit(const double* data, double* x, bool fix_poi, double poi_value);
+  fit_summary run_fit_two_starts(const double* data, double* x, bool fix_poi, double poi_value);
   model_view m_;
   hypotest_options opt_;
   fit_workspace ws_;
