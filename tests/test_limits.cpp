@@ -111,7 +111,9 @@ TEST(Toms748, MatchesScipyBitForBit) {
       continue;
     }
     ASSERT_EQ(r.status, hfx::root_status::converged) << where;
-    // Same algorithm, same arithmetic, same libm: the same iterates, so exact equality.
+    // Same algorithm, same arithmetic, same libm: the same iterates, so exact equality
+    // (holds at -O0 and -O2 on x86-64; a build that contracts a*b+c into FMA may differ
+    // in the last bit of an iterate and then take a different but equally valid path).
     EXPECT_EQ(r.root, num(c.at("root"))) << where;
     EXPECT_EQ(r.function_calls, c.at("function_calls").get<int>()) << where;
     EXPECT_EQ(r.iterations, c.at("iterations").get<int>()) << where;
@@ -305,4 +307,31 @@ TEST(LinearGridScan, MatchesPyhfNpInterpIncludingClamping) {
   EXPECT_GT(n_clamped, 0);
   synthetic_curves s{"exp", {1.0, 0.5, 0.7, 1.0, 1.4, 2.0}, {}};
   EXPECT_THROW(hfx::linear_grid_scan(s.fn(), {}), hfx::usage_error);
+}
+
+TEST(Toms748Scan, GaussianModelThroughAsymptoticClsGivesTheTextbookLimits) {
+  // A Gaussian measurement muhat ~ N(mu, sigma^2) (Cowan et al., arXiv:1007.1727 sec. 3):
+  // q(mu) = (mu - muhat)^2 / sigma^2 for muhat <= mu (else 0), q_A(mu) = mu^2 / sigma^2.
+  // The median expected CLs limit is sigma * Phi^-1(1 - 0.05/2) = 1.959963984540054 sigma.
+  const double sigma = 0.8, muhat = 0.3;
+  auto fn = [&](const std::vector<double>& mus) {
+    std::vector<hfx::hypotest_values> out;
+    for (double mu : mus) {
+      const double q = muhat > mu ? 0.0 : (mu - muhat) * (mu - muhat) / (sigma * sigma);
+      const double qA = mu * mu / (sigma * sigma);
+      out.push_back(hfx::hypotest_result(hfx::test_stat::qtilde, hfx::asymptotic_cls(hfx::test_stat::qtilde, q, qA)));
+    }
+    return out;
+  };
+  hfx::toms748_scan_options o;
+  o.rtol = 1e-12;  // tight, so the comparison below tests the formulas, not the tolerance
+  const auto r = hfx::toms748_scan(fn, 0.0, 1.0, o);
+  ASSERT_TRUE(r.all_ok());
+  EXPECT_NEAR(r.exp[2], 1.959963984540054 * sigma, 1e-10);
+  // Band ordering: -2 sigma edge lowest, +2 sigma highest.
+  for (int i = 0; i + 1 < hfx::n_expected; ++i) EXPECT_LT(r.exp[i], r.exp[i + 1]);
+  // Observed: CLs(UL_obs) = 0.05 with CLs = Phi((muhat - mu)/sigma) / Phi(muhat/sigma).
+  const double cls_at_ul = hfx::normal_cdf((muhat - r.obs) / sigma) / hfx::normal_cdf(muhat / sigma);
+  EXPECT_NEAR(cls_at_ul, 0.05, 1e-10);
+  EXPECT_GT(r.obs, r.exp[2]);  // an upward fluctuation (muhat > 0) weakens the limit
 }
