@@ -248,6 +248,15 @@ HFX_HDI double twice_nll_grad_hess(const model_view& m, const double* pars, cons
       row_val[cnt++] = Jr[c];
     }
     if (!hess || w1[b] == 0.0) continue;
+    if (2 * cnt >= np) {  // dense row: a contiguous (vectorisable) update beats the index list
+      for (std::int32_t p = 0; p < np; ++p) {
+        if (Jr[p] == 0.0) continue;
+        const double vp = w1[b] * Jr[p];
+        double* hr = hess + std::int64_t(p) * np;
+        for (std::int32_t q = 0; q <= p; ++q) hr[q] += vp * Jr[q];
+      }
+      continue;
+    }
     for (std::int32_t p = 0; p < cnt; ++p) {
       const std::int64_t cp = std::int64_t(row_idx[p]);
       const double vp = w1[b] * row_val[p];
