@@ -19,6 +19,10 @@
 //   (k,k'): [sum_j a_j A_j B_j] d2N_kk' (h,w), (k,w), (w,w'): per bin.
 // The bin-independent products are done once per block, so the cost is
 // O(bins * entries) + O(blocks * factor entries^2) + O(bins * touched components^2).
+// Scratch (nll_work_size): rates and weights per bin, the dense Jacobian (n_bins x
+// n_pars), and each block's interpolation derivatives, kept between the two passes.
+// Two-pass structure: pass 1 computes rates (and stores derivatives), the weights need
+// every block's rate of a bin, pass 2 assembles J and the second-derivative terms.
 //
 // Infeasible points (a rate < 0, or 0 with data, or a Poisson constraint rate likewise)
 // and NaN anywhere give +infinity with gradient and Hessian set to zero, never NaN.
@@ -236,8 +240,9 @@ HFX_HDI double twice_nll_grad_hess(const model_view& m, const double* pars, cons
     }
   }
 
-  // Gradient sum_b w2_b J_b and Gauss-Newton-like part sum_b w1_b J_b J_b^T over the
-  // nonzero entries of each row.
+  // Gradient sum_b w2_b J_b, and the first-derivative part of the Hessian
+  // sum_b w1_b J_b J_b^T over the nonzero entries of each row (contiguous when the row is
+  // at least half full, through an index list otherwise).
   for (std::int32_t b = 0; b < nb; ++b) {
     const double* Jr = J + std::int64_t(b) * np;
     std::int32_t cnt = 0;
