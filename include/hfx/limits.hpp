@@ -6,10 +6,12 @@
 // What pyhf does, and what hfx does differently (only where pyhf cannot finish):
 // - toms748_scan(bounds_low, bounds_up): while any of the six curves (observed CLs and the
 //   5 expected) is < level at bounds_low, halve bounds_low; while any is > level at
-//   bounds_up, double bounds_up. pyhf loops without limit: with bounds_low = 0 (the usual
-//   POI bound) and a curve < level at 0 it never returns; with a curve that never drops
-//   below level, bounds_up doubles until the POI overflows and scipy's toms748 raises
-//   ValueError("b is not finite") (or the fit fails first). hfx stops halving after
+//   bounds_up, double bounds_up. pyhf loops without limit (checked with pyhf 0.7.6 and a
+//   patched hypotest): with bounds_low = 0 (the usual POI bound) and a curve < level at 0
+//   it never returns (0/2 = 0 is cached); with a curve that stays > level (e.g. CLs = 1,
+//   a signal without yield) bounds_up doubles to inf and it never returns either; if the
+//   values turn NaN at inf, scipy's toms748 raises ValueError("b is not finite").
+//   hfx stops halving after
 //   max_halvings (or when halving no longer changes bounds_low) and doubling before
 //   bounds_up would exceed max_poi, and reports the curves left unbracketed with
 //   limit_status::no_crossing_above_min / no_crossing_below_max (limit = NaN).
