@@ -411,13 +411,22 @@ void validate_workspace(const json& spec, const std::string& file, std::vector<s
 }
 
 const json& find_measurement(const json& spec, const std::string& name, const std::string& file) {
-  const json& meas = spec.at("measurements");
+  // Works on unvalidated specs too: anything unexpected is an input_error.
+  if (!spec.is_object() || !spec.contains("measurements") || !spec["measurements"].is_array())
+    throw input_error(file, "/measurements", "no measurements array");
+  const json& meas = spec["measurements"];
   if (meas.empty()) throw input_error(file, "/measurements", "no measurements defined");
+  auto name_of = [&](std::size_t i) -> const std::string& {
+    const json& m = meas[i];
+    if (!m.is_object() || !m.contains("name") || !m["name"].is_string())
+      throw input_error(file, "/measurements/" + std::to_string(i), "measurement without a string 'name'");
+    return m["name"].get_ref<const std::string&>();
+  };
   if (name.empty()) return meas[0];
-  for (const json& m : meas)
-    if (m.at("name").get_ref<const std::string&>() == name) return m;
+  for (std::size_t i = 0; i < meas.size(); ++i)
+    if (name_of(i) == name) return meas[i];
   std::string names;
-  for (const json& m : meas) names += (names.empty() ? "'" : ", '") + m.at("name").get<std::string>() + "'";
+  for (std::size_t i = 0; i < meas.size(); ++i) names += (names.empty() ? "'" : ", '") + name_of(i) + "'";
   throw input_error(file, "/measurements", "no measurement named '" + name + "' (have " + names + ")");
 }
 

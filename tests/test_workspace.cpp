@@ -12,6 +12,7 @@
 #include <set>
 #include <unistd.h>
 #include <sstream>
+#include <typeinfo>
 
 #include "hfx/error.hpp"
 #include "hfx/json_io.hpp"
@@ -163,6 +164,53 @@ TEST(Workspace, OnlyTheChosenMeasurementMustFitTheModel) {
   hfx::model_options o;
   o.measurement = "broken";
   EXPECT_THROW(hfx::compile_model(ws, o, "v.json"), hfx::input_error);
+}
+
+void all_pointers(const json& j, const std::string& at, std::vector<std::string>* out) {
+  out->push_back(at);
+  if (j.is_object())
+    for (const auto& [k, v] : j.items()) all_pointers(v, at + "/" + hfx::json_pointer_escape(k), out);
+  else if (j.is_array())
+    for (size_t i = 0; i < j.size(); ++i) all_pointers(j[i], at + "/" + std::to_string(i), out);
+}
+
+// Any damage to any node of a valid workspace gives an input_error or a valid model, never
+// another exception (or a crash under the sanitizers).
+TEST(Workspace, DamagedWorkspacesNeverCrash) {
+  const json base = valid();
+  std::vector<std::string> ptrs;
+  all_pointers(base, "", &ptrs);
+  const json replacements[] = {nullptr, "x", -1.0, 0, json::array(), json::object(), true, 1e300};
+  int n_errors = 0, n_ok = 0;
+  for (const std::string& p : ptrs) {
+    std::vector<json> variants;
+    for (const json& r : replacements) {
+      json ws = base;
+      if (p.empty()) ws = r; else ws[json::json_pointer(p)] = r;
+      variants.push_back(std::move(ws));
+    }
+    if (!p.empty()) {
+      json ws = base;
+      json::json_pointer jp(p);
+      json& parent = ws[jp.parent_pointer()];
+      if (parent.is_object()) parent.erase(jp.back());
+      else parent.erase(std::stoul(jp.back()));
+      variants.push_back(std::move(ws));
+    }
+    for (const json& ws : variants) {
+      try {
+        hfx::validate_workspace(ws, "d.json");
+        hfx::compile_model(ws, {}, "d.json");
+        ++n_ok;
+      } catch (const hfx::input_error&) {
+        ++n_errors;
+      } catch (const std::exception& e) {
+        ADD_FAILURE() << p << ": " << typeid(e).name() << ": " << e.what() << "\n" << ws.dump();
+      }
+    }
+  }
+  EXPECT_GT(n_errors, 100);
+  EXPECT_GT(n_ok, 10);
 }
 
 TEST(Workspace, EveryPublishedWorkspaceValidates) {
