@@ -1,0 +1,253 @@
+// The CUDA backend: device model of a batch, grid-stride kernels over hypotheses running the
+// batched operations of batch_ops.hpp (the same __host__ __device__ math as the CPU backend),
+// chunking sized from free device memory, two streams, pinned result buffers.
+// Runtime API only. Every CUDA call and launch is checked (HFX_CUDA_CHECK); device code
+// never throws: each record carries the fits' statuses.
+#include <cuda_runtime.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "cuda_util.cuh"
+#include "hfx/batch_ops.hpp"
+#include "hfx/cuda_backend.hpp"
+#include "hfx/error.hpp"
+#include "hfx/launch_emulator.hpp"
+
+namespace hfx {
+namespace {
+
+// Every kernel of the backend: a grid-stride loop over [0, n) running body(i, slot).
+template <class Body>
+__global__ void grid_stride_kernel(std::int64_t n, Body body) {
+  grid_stride_loop(launch_index{std::int64_t(blockIdx.x), std::int64_t(threadIdx.x), std::int64_t(gridDim.x),
+                                std::int64_t(blockDim.x)},
+                   n, body);
+}
+
+// Length of an index array addressed by [begin, end) ranges of the blocks.
+template <class F>
+std::size_t range_extent(const model_structure& s, F end_of) {
+  std::size_t n = 0;
+  for (int b = 0; b < s.n_blocks; ++b) n = std::max(n, std::size_t(std::max(0, end_of(s.blocks[b]))));
+  return n;
+}
+
+// Length of the value pool that the batch's offsets address.
+std::size_t pool_extent(const batch_view& b) {
+  std::int64_t n = 0;
+  for (std::int64_t h = 0; h < b.n_hyp; ++h)
+    for (int k = 0; k < b.s.n_blocks; ++k)
+      n = std::max(n, b.block_value_offset[h * b.s.n_blocks + k] + block_value_size(b.s.blocks[k]));
+  return std::size_t(n);
+}
+
+// The batch in device memory: structure arrays and the shared value pool once, the
+// per-hypothesis arrays stacked as in host memory (so view.hyp(h) works on the device).
+struct device_model {
+  cuda::device_buffer<sample_block> blocks;
+  cuda::device_buffer<std::int32_t> histo_comp, normsys_comp, scalar_comp, binwise_comp0, aux_comp;
+  cuda::device_buffer<std::uint8_t> aux_kind, comp_kind;
+  cuda::device_buffer<double> values;
+  cuda::device_buffer<std::int64_t> block_value_offset;
+  cuda::device_buffer<double> aux_scale, obs, aux_obs, init, lo, hi;
+  cuda::device_buffer<std::uint8_t> fixed;
+  batch_view view;
+
+  explicit device_model(const batch_view& b) {
+    const model_structure& s = b.s;
+    const std::size_t n = std::size_t(b.n_hyp), P = std::size_t(s.n_pars), A = std::size_t(s.n_aux),
+                      B = std::size_t(s.n_bins), K = std::size_t(s.n_blocks);
+    blocks = cuda::to_device(s.blocks, K);
+    histo_comp = cuda::to_device(s.histo_comp, range_extent(s, [](const sample_block& x) { return x.histo_end; }));
+    normsys_comp =
+        cuda::to_device(s.normsys_comp, range_extent(s, [](const sample_block& x) { return x.normsys_end; }));
+    scalar_comp = cuda::to_device(s.scalar_comp, range_extent(s, [](const sample_block& x) { return x.scalar_end; }));
+    binwise_comp0 =
+        cuda::to_device(s.binwise_comp0, range_extent(s, [](const sample_block& x) { return x.binwise_end; }));
+    aux_comp = cuda::to_device(s.aux_comp, A);
+    aux_kind = cuda::to_device(s.aux_kind, A);
+    comp_kind = cuda::to_device(s.comp_kind, P);
+    values = cuda::to_device(b.values, pool_extent(b));
+    block_value_offset = cuda::to_device(b.block_value_offset, n * K);
+    aux_scale = cuda::to_device(b.aux_scale, n * A);
+    obs = cuda::to_device(b.obs, n * B);
+    aux_obs = cuda::to_device(b.aux_obs, n * A);
+    init = cuda::to_device(b.init, n * P);
+    lo = cuda::to_device(b.lo, n * P);
+    hi = cuda::to_device(b.hi, n * P);
+    fixed = cuda::to_device(b.fixed, n * P);
+
+    view = b;
+    view.s.blocks = blocks.get();
+    view.s.histo_comp = histo_comp.get();
+    view.s.normsys_comp = normsys_comp.get();
+    view.s.scalar_comp = scalar_comp.get();
+    view.s.binwise_comp0 = binwise_comp0.get();
+    view.s.aux_comp = aux_comp.get();
+    view.s.aux_kind = aux_kind.get();
+    view.s.comp_kind = comp_kind.get();
+    view.values = values.get();
+    view.block_value_offset = block_value_offset.get();
+    view.aux_scale = aux_scale.get();
+    view.obs = obs.get();
+    view.aux_obs = aux_obs.get();
+    view.init = init.get();
+    view.lo = lo.get();
+    view.hi = hi.get();
+    view.fixed = fixed.get();
+  }
+};
+
+std::size_t free_device_memory() {
+  std::size_t free_b = 0, total_b = 0;
+  HFX_CUDA_CHECK(cudaMemGetInfo(&free_b, &total_b));
+  return free_b;
+}
+
+// Items per launch that fit in `fraction` of the free memory, `buffers` sets of
+// `bytes_per_item` each; throws when not even one fits.
+std::int64_t items_in_memory(std::size_t bytes_per_item, int buffers, double fraction, std::int64_t n,
+                             std::int64_t cap) {
+  const std::size_t free_b = free_device_memory();
+  const double budget = double(free_b) * fraction / double(buffers);
+  std::int64_t k = std::int64_t(budget / double(bytes_per_item));
+  if (cap > 0) k = std::min(k, cap);
+  k = std::min(k, n);
+  if (k < 1)
+    throw error("not enough free device memory: one hypothesis needs " + std::to_string(bytes_per_item) +
+                " bytes of work memory, " + std::to_string(free_b) + " bytes are free");
+  return k;
+}
+
+void select_device(const cuda_options& opt) {
+  int count = 0;
+  HFX_CUDA_CHECK(cudaGetDeviceCount(&count));
+  if (opt.device < 0 || opt.device >= count)
+    throw error("CUDA device " + std::to_string(opt.device) + " does not exist (" + std::to_string(count) +
+                " devices)");
+  HFX_CUDA_CHECK(cudaSetDevice(opt.device));
+}
+
+}  // namespace
+
+std::vector<hypotest_record> cuda_batch_hypotest(const batch_view& b, double mu_test, const hypotest_settings& st,
+                                                 const cuda_options& opt) {
+  if (b.s.poi < 0) throw model_error("the model has no POI; hypothesis tests and limits need one");
+  const std::int64_t n = b.n_hyp;
+  std::vector<hypotest_record> result(std::size_t(std::max<std::int64_t>(n, 0)));
+  if (n <= 0) return result;
+  select_device(opt);
+  const int block = std::max(1, opt.block_size);
+
+  device_model dm(b);
+  std::vector<std::uint8_t> local(std::size_t(b.s.n_pars));
+  std::vector<int> bin_count(std::size_t(std::max(1, b.s.n_bins)));
+  mark_local_components(b.s, local.data(), bin_count.data());
+  cuda::device_buffer<std::uint8_t> d_local = cuda::to_device(local.data(), local.size());
+
+  hypotest_op op;
+  op.b = dm.view;
+  op.mu_test = mu_test;
+  op.settings = st;
+  op.local = d_local.get();
+  op.work_stride = hypotest_work_size(b.s);
+  op.iwork_stride = hypotest_iwork_size(b.s);
+  op.bwork_stride = hypotest_bwork_size(b.s);
+
+  // Two buffer sets (one per stream): while chunk c computes, chunk c-1's results copy back.
+  const std::size_t per_item = op.work_stride * sizeof(double) + op.iwork_stride * sizeof(int) +
+                               op.bwork_stride + sizeof(hypotest_record);
+  const std::int64_t chunk = items_in_memory(per_item, 2, opt.memory_fraction, n, opt.max_in_flight);
+  const std::int64_t threads = ((chunk + block - 1) / block) * block;  // scratch slots per launch
+  cuda::device_buffer<double> work[2];
+  cuda::device_buffer<int> iwork[2];
+  cuda::device_buffer<std::uint8_t> bwork[2];
+  cuda::device_buffer<hypotest_record> out[2];
+  const int sets = n > chunk ? 2 : 1;
+  for (int k = 0; k < sets; ++k) {
+    work[k] = cuda::device_buffer<double>(op.work_stride * threads);
+    iwork[k] = cuda::device_buffer<int>(op.iwork_stride * threads);
+    bwork[k] = cuda::device_buffer<std::uint8_t>(op.bwork_stride * threads);
+    out[k] = cuda::device_buffer<hypotest_record>(std::size_t(chunk));
+  }
+  cuda::pinned_buffer<hypotest_record> host_out{std::size_t(n)};
+  cuda::stream streams[2];
+
+  std::int64_t c = 0;
+  for (std::int64_t start = 0; start < n; start += chunk, ++c) {
+    const int k = int(c % sets);
+    const std::int64_t cnt = std::min(chunk, n - start);
+    hypotest_op o = op;
+    o.hyp0 = start;
+    o.work = work[k].get();
+    o.iwork = iwork[k].get();
+    o.bwork = bwork[k].get();
+    o.out = out[k].get();
+    const launch_config cfg = launch_for(cnt, threads, block);
+    grid_stride_kernel<<<unsigned(cfg.grid), unsigned(cfg.block), 0, streams[k].get()>>>(cnt, o);
+    HFX_CUDA_CHECK_LAUNCH();
+    HFX_CUDA_CHECK(cudaMemcpyAsync(host_out.get() + start, out[k].get(), std::size_t(cnt) * sizeof(hypotest_record),
+                                   cudaMemcpyDeviceToHost, streams[k].get()));
+  }
+  streams[0].sync();
+  streams[1].sync();
+  std::memcpy(static_cast<void*>(result.data()), host_out.get(), std::size_t(n) * sizeof(hypotest_record));
+  return result;
+}
+
+batch_eval_result cuda_batch_evaluate(const batch_view& b, const std::vector<double>& pars,
+                                      const std::vector<double>& data, const cuda_options& opt) {
+  const std::size_t n = std::size_t(std::max(b.n_hyp, 0)), P = std::size_t(b.s.n_pars),
+                    D = std::size_t(b.s.n_bins + b.s.n_aux);
+  if (pars.size() != n * P || data.size() != n * D)
+    throw error("cuda_batch_evaluate: pars must hold n_hyp * n_pars and data n_hyp * (n_bins + n_aux) values");
+  batch_eval_result r;
+  r.twice_nll.resize(n);
+  r.twice_nll_gh.resize(n);
+  r.grad.resize(n * P);
+  r.hess.resize(n * P * P);
+  r.expected.resize(n * D);
+  if (n == 0) return r;
+  select_device(opt);
+  const int block = std::max(1, opt.block_size);
+
+  device_model dm(b);
+  cuda::device_buffer<double> d_pars = cuda::to_device(pars.data(), pars.size());
+  cuda::device_buffer<double> d_data = cuda::to_device(data.data(), data.size());
+  cuda::device_buffer<double> d_nll(n), d_nll_gh(n), d_grad(n * P), d_hess(n * P * P), d_exp(n * D);
+  eval_op op;
+  op.b = dm.view;
+  op.pars = d_pars.get();
+  op.data = d_data.get();
+  op.work_stride = nll_work_size(b.s);
+  // Fewer threads than items when memory is short: the grid-stride loop covers the rest.
+  const std::int64_t slots =
+      items_in_memory(op.work_stride * sizeof(double), 1, opt.memory_fraction, std::int64_t(n), opt.max_in_flight);
+  const launch_config cfg = launch_for(std::int64_t(n), slots, block);
+  cuda::device_buffer<double> work(op.work_stride * std::size_t(cfg.threads()));
+  op.work = work.get();
+  op.twice_nll = d_nll.get();
+  op.twice_nll_gh = d_nll_gh.get();
+  op.grad = d_grad.get();
+  op.hess = d_hess.get();
+  op.expected = d_exp.get();
+  cuda::stream st;
+  grid_stride_kernel<<<unsigned(cfg.grid), unsigned(cfg.block), 0, st.get()>>>(std::int64_t(n), op);
+  HFX_CUDA_CHECK_LAUNCH();
+  st.sync();
+  auto down = [](std::vector<double>& h, const cuda::device_buffer<double>& d) {
+    if (!h.empty()) HFX_CUDA_CHECK(cudaMemcpy(h.data(), d.get(), h.size() * sizeof(double), cudaMemcpyDeviceToHost));
+  };
+  down(r.twice_nll, d_nll);
+  down(r.twice_nll_gh, d_nll_gh);
+  down(r.grad, d_grad);
+  down(r.hess, d_hess);
+  down(r.expected, d_exp);
+  return r;
+}
+
+}  // namespace hfx
