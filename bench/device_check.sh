@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# GPU check of the CUDA backend (issue 5), for a machine with an NVIDIA GPU and the CUDA
+# toolkit in /usr/local/cuda. Budget: under 5 minutes on an H200.
+#  1. configure + build (Release, CUDA on) in its own build dir (default build-device-check)
+#  2. the CPU-vs-CUDA consistency tests (tests/test_cuda_backend.cpp) and the kernel emulation
+#  3. throughput: hypotests/s of the CUDA backend and of the CPU backend on all cores, on
+#     sbottom RegionA (all patches), staus combined (all patches) and 10,000 synthetic
+#     hypotheses (bench/bench_batch_hypotest.cpp); a short table is printed last.
+# Environment: BUILD_DIR, JOBS, HFX_BENCH_SYNTHETIC (10000), HFX_BENCH_CPU_MAX (2000: the CPU
+# backend runs at most this many hypotheses per dataset; its rate is per hypothesis).
+set -u -o pipefail
+cd "$(dirname "$0")/.."
+BUILD_DIR=${BUILD_DIR:-build-device-check}
+JOBS=${JOBS:-$(nproc 2>/dev/null || echo 4)}
+LOG_DIR=$BUILD_DIR/device-check
+status=0
+step() { printf '\n== %s (%s)\n' "$1" "$(date -u +%H:%M:%S)"; }
+
+step "device"
+command -v nvidia-smi >/dev/null && nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader
+
+step "configure + build ($BUILD_DIR, $JOBS jobs)"
+cmake -S . -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=Release -DHFX_CUDA=ON >/dev/null || exit 1
+cmake --build "$BUILD_DIR" -j "$JOBS" --target test_cuda_backend test_kernel_emulation hfx_bench 2>&1 | tail -n 3 || exit 1
+mkdir -p "$LOG_DIR"
+
+step "GPU consistency tests"
+timeout 150 "$BUILD_DIR/test_cuda_backend" --gtest_color=no 2>&1 | tee "$LOG_DIR/test_cuda_backend.log" | \
+  grep -E '^\[ *(OK|FAILED|SKIPPED|PASSED) *\]|Failure|error|skipped' || true
+grep -q '^\[  PASSED  \]' "$LOG_DIR/test_cuda_backend.log" && ! grep -q '^\[  FAILED  \]' "$LOG_DIR/test_cuda_backend.log" || status=1
+if grep -q '^\[  SKIPPED \]' "$LOG_DIR/test_cuda_backend.log"; then echo "WARNING: GPU tests skipped (no device seen)"; status=1; fi
+timeout 60 "$BUILD_DIR/test_kernel_emulation" --gtest_brief=1 --gtest_color=no >"$LOG_DIR/test_kernel_emulation.log" 2>&1 \
+  && echo "kernel emulation: passed" || { echo "kernel emulation: FAILED (see $LOG_DIR/test_kernel_emulation.log)"; status=1; }
+
+step "throughput"
+timeout 200 "$BUILD_DIR/hfx_bench" --benchmark_filter='^BatchHypotest/' --benchmark_format=csv \
+  >"$LOG_DIR/throughput.csv" 2>"$LOG_DIR/throughput.err" || { echo "throughput run failed or timed out"; status=1; }
+
+step "summary"
+printf '%-22s %-6s %10s %10s %12s %10s\n' dataset backend hypotheses seconds hypotests/s converged
+# CSV columns: name,iterations,real_time,cpu_time,time_unit,...,error_occurred,error_message,<counters>
+awk -F, 'NR==1 { for (i = 1; i <= NF; ++i) col[$i] = i; next }
+  /^"BatchHypotest/ {
+    gsub(/"/, "", $1); split($1, p, "/"); split(p[3], q, "/");
+    if ($(col["error_occurred"]) == "true") { printf "%-22s %-6s %s\n", p[2], q[1], $(col["error_message"]); next }
+    printf "%-22s %-6s %10d %10.2f %12.1f %10d\n", p[2], q[1], $(col["hypotheses"]), $(col["real_time"]),
+           $(col["hyp_per_s"]), $(col["all_converged"]) }' "$LOG_DIR/throughput.csv"
+[ "$status" -eq 0 ] && echo "device check: OK" || echo "device check: PROBLEMS (logs in $LOG_DIR)"
+exit "$status"
