@@ -105,6 +105,8 @@ patchset parse_patchset(json doc, const std::string& file) {
   patchset ps;
   ps.file = file;
   c.expect(doc, json::value_t::object, "a patchset object", "");
+  if (doc.contains("channels") && !doc.contains("patches"))
+    c.fail("", "this is a workspace, not a patchset (are WS and PS swapped?)");
   c.only_keys(doc, {"metadata", "patches", "version"}, "");
 
   const json& version = c.member(doc, "version", "");

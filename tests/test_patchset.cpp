@@ -320,6 +320,8 @@ const bad_case bad_cases[] = {
     {"inspect patch_missing_labels.json", "patch_missing_labels.json: /metadata: missing required key \"labels\""},
     {"apply WS patch_good_patchset.json --name sig_999_1", "patch_good_patchset.json: no patch named 'sig_999_1' in the patchset (2 patches"},
     {"verify json_truncated.json patch_good_patchset.json", "json_truncated.json: invalid JSON at line 4, column 1"},
+    {"verify patch_good_patchset.json WS",
+     "patch_bkg_workspace.json: this is a workspace, not a patchset (are WS and PS swapped?)"},
     {"verify WS json_not_utf8.json", "json_not_utf8.json: invalid JSON at line 2, column 22: invalid UTF-8 byte 0xe9"},
 };
 
