@@ -4,6 +4,7 @@
 
 #include "hfx/error.hpp"
 #include "hfx/json_patch.hpp"
+#include "test_paths.hpp"
 
 namespace {
 using hfx::json;
@@ -220,6 +221,27 @@ TEST(JsonPatch, ErrorMessageFormat) {
   } catch (const hfx::input_error& e) {
     EXPECT_STREQ(e.what(), "ps.json: /patches/4/patch/1: remove: path '/channels/7' does not exist (index 7 of the "
                            "array at '/channels', which has 3 elements)");
+  }
+}
+
+// pyhf applies patches with the python jsonpatch library: hfx must accept and reject the
+// same operations and produce the same documents (cases: tests/pyhf/gen_jsonpatch_cases.py).
+TEST(JsonPatch, AgreesWithPythonJsonpatch) {
+  const json fx = hfx::load_json_file(hfx::test::data("json_patch_cases.json"));
+  ASSERT_GE(fx["cases"].size(), 30u);
+  for (const auto& c : fx["cases"]) {
+    SCOPED_TRACE(c["patch"].dump());
+    json doc = fx["document"];
+    bool ok = true;
+    try {
+      hfx::apply_json_patch(doc, c["patch"], "cases.json", "/patch");
+    } catch (const hfx::input_error&) {
+      ok = false;
+    }
+    ASSERT_EQ(ok, c["ok"].get<bool>()) << (ok ? "" : c.value("error", ""));
+    if (ok) {
+      EXPECT_EQ(doc, c["result"]);
+    }
   }
 }
 
