@@ -25,7 +25,9 @@
 #include <sstream>
 
 #include "cli.hpp"
+#include "hfx/batch_hypotest.hpp"
 #include "hfx/cuda_device.hpp"
+#include "hfx/model_batch.hpp"
 #include "hfx/infer.hpp"
 #include "hfx/parallel.hpp"
 #include "hfx/patch_select.hpp"
@@ -148,7 +150,59 @@ int run_child(const arg_parser& p) {
   std::atomic<std::size_t> failed{0}, not_conv{0};
   std::mutex mu;
   const auto t0 = clock_type::now();
-  parallel_for(todo.size(), threads, [&](std::size_t k, int) {
+  double t_compile = 0.0, t_hypotest = 0.0;
+  const std::string batched = p.get("--batched");
+  if (!batched.empty()) {
+    // The batched path: patch + compile a chunk on the CPU threads, pack it (model_batch:
+    // background stored once), one batch_hypotest per structure on the chosen backend.
+    const backend_kind be = resolve_backend(parse_backend(batched));
+    batch_options bo;
+    bo.hypotest.stat = opt.stat;
+    bo.threads = threads;
+    const std::size_t chunk = std::size_t(std::max(1L, p.get_int("--chunk")));
+    for (std::size_t c0 = 0; c0 < todo.size(); c0 += chunk) {
+      const std::size_t c1 = std::min(todo.size(), c0 + chunk);
+      auto ta = clock_type::now();
+      std::vector<std::optional<compiled_model>> models(c1 - c0);
+      std::vector<std::string> names(c1 - c0);
+      parallel_for(c1 - c0, threads, [&](std::size_t k, int) {
+        const std::size_t h = todo[c0 + k];
+        try {
+          if (grid) {
+            const patchset one = grid->single(h);
+            names[k] = one.patches[0].name;
+            models[k] = compile_model(apply_patch(ws, one, one.patches[0]), opt.model, cfg.workspace);
+          } else {
+            names[k] = ps.patches[h].name;
+            models[k] = compile_model(apply_patch(ws, ps, ps.patches[h]), opt.model, cfg.workspace);
+          }
+        } catch (const error&) {
+          ++failed;
+        }
+      });
+      batch_builder bb;
+      for (std::size_t k = 0; k < models.size(); ++k)
+        if (models[k]) bb.add(*models[k], k);
+      models.clear();
+      std::vector<model_batch> batches = bb.finish();
+      t_compile += since(ta);
+      ta = clock_type::now();
+      for (const auto& b : batches) {
+        const auto recs = batch_hypotest(b.view(), opt.mu_test, bo, be);
+        for (std::size_t r = 0; r < recs.size(); ++r) {
+          const std::size_t k = b.source_index[r];
+          for (int f = 0; f < n_body_fits; ++f)
+            if (recs[r].status[f] != fit_status::converged) { ++not_conv; break; }
+          if (auto it = want.find(todo[c0 + k]); it != want.end()) {
+            const hypotest_values hv = hypotest_result(opt.stat, recs[r].cls);
+            cls[it->second] = {{"patch", names[k]}, {"cls_obs", hv.obs},
+                               {"cls_exp", {hv.exp[0], hv.exp[1], hv.exp[2], hv.exp[3], hv.exp[4]}}};
+          }
+        }
+      }
+      t_hypotest += since(ta);
+    }
+  } else parallel_for(todo.size(), threads, [&](std::size_t k, int) {
     const std::size_t h = todo[k];
     scan_record rec = grid ? [&] {
       const patchset one = grid->single(h);
@@ -168,7 +222,8 @@ int run_child(const arg_parser& p) {
     }
   });
   const double wall = since(t0);
-  json out = {{"n", todo.size()}, {"threads", threads}, {"wall_s", wall}, {"failed", failed.load()},
+  json out = {{"n", todo.size()}, {"threads", threads}, {"wall_s", wall}, {"batched", batched},
+              {"t_compile_s", t_compile}, {"t_hypotest_s", t_hypotest}, {"failed", failed.load()},
               {"not_converged", not_conv.load()}, {"peak_rss_kib", peak_rss_kib()},
               {"workspace_rss_kib", rss_ws - rss0}, {"patchset_rss_kib", rss_ps - rss_ws},
               {"patchset_patches", n_real}, {"cls", cls}};
@@ -188,11 +243,12 @@ struct bench_ctx {
 };
 
 json child_run(const bench_ctx& c, const std::string& config, int threads, long size, const std::string& select,
-               long limit, const std::vector<std::size_t>& cls_for) {
+               long limit, const std::vector<std::size_t>& cls_for, const std::string& batched = "") {
   std::string cmd = shell_quote(c.exe.string()) + " bench --child " + shell_quote(config) + " --threads " +
                     std::to_string(threads) + " --size " + std::to_string(size) + " --seed " + std::to_string(c.seed) +
                     " --select " + shell_quote(select.empty() ? "all" : select) + " --limit " + std::to_string(limit);
   for (auto k : cls_for) cmd += " --cls-for " + std::to_string(k);
+  if (!batched.empty()) cmd += " --batched " + batched;
   int st = 0;
   const std::string out = run_capture(cmd, &st);
   if (st != 0) throw error("hfx bench child failed (status " + std::to_string(st) + "): " + cmd);
@@ -283,7 +339,15 @@ json bench_row(const bench_ctx& c, const std::string& label, const std::string& 
   row["hfx_1t_per_s"] = r1["n"].get<double>() / r1["wall_s"].get<double>();
   row["hfx_all_per_s"] = ra["n"].get<double>() / ra["wall_s"].get<double>();
   row["peak_rss_mib"] = ra["peak_rss_kib"].get<double>() / 1024.0;
-  row["gpu"] = cuda_device_count() > 0 ? "n/a (no GPU backend yet)" : "n/a (no GPU)";
+  if (cuda_device_count() > 0) {
+    // Same hypotheses as the all-threads run, through the batched CUDA backend.
+    const json rg = child_run(c, config, c.all_threads, size, sel_all, long(n_all), sample, "cuda");
+    row["hfx_gpu"] = rg;
+    row["hfx_gpu_per_s"] = rg["n"].get<double>() / rg["wall_s"].get<double>();
+    row["gpu_max_abs_cls_diff_vs_cpu"] = max_cls_diff(rg["cls"], ra["cls"]);
+  } else {
+    row["hfx_gpu_per_s"] = "n/a (" + cuda_device_description() + ")";
+  }
   if (!c.pyhf.empty() && !sample.empty()) {
     std::string ps_file = cfg.patchset;
     std::vector<std::string> names;
@@ -315,9 +379,9 @@ json bench_row(const bench_ctx& c, const std::string& label, const std::string& 
 }
 
 void print_table(const json& rows, const bench_ctx& c) {
-  std::printf("%-24s %5s %5s %7s %11s %11s %6s %11s %11s %9s %9s %10s %9s\n", "model", "pars", "bins", "hyps",
+  std::printf("%-24s %5s %5s %7s %11s %11s %9s %13s %13s %9s %9s %10s %9s\n", "model", "pars", "bins", "hyps",
               "hfx/s 1T", "hfx/s " , "GPU", "pyhf/s", "pyhf/s", "ratio 1T", "ratio", "max|dCLs|", "peak RSS");
-  std::printf("%-24s %5s %5s %7s %11s %11s %6s %11s %11s %9s %9s %10s %9s\n", "", "", "", "", "",
+  std::printf("%-24s %5s %5s %7s %11s %11s %9s %13s %13s %9s %9s %10s %9s\n", "", "", "", "", "",
               (std::to_string(c.all_threads) + "T").c_str(), "", "tol 1e-10", "tol dflt", "/pyhf", "allT/pyhf",
               "(1e-10)", "MiB");
   for (const auto& r : rows) {
@@ -334,9 +398,10 @@ void print_table(const json& rows, const bench_ctx& c) {
     } else if (r["pyhf_per_s"].is_string() && r["pyhf_per_s"] != "not installed") {
       p1 = p2 = r["pyhf_per_s"].get<std::string>();
     }
-    std::printf("%-24s %5d %5d %7zu %11s %11s %6s %11s %11s %9s %9s %10s %9.0f\n", r["model"].get<std::string>().c_str(),
+    std::printf("%-24s %5d %5d %7zu %11s %11s %9s %13s %13s %9s %9s %10s %9.0f\n", r["model"].get<std::string>().c_str(),
                 r["n_pars"].get<int>(), r["n_bins"].get<int>(), r["hypotheses"].get<std::size_t>(),
-                fmt(r["hfx_1t_per_s"].get<double>()).c_str(), fmt(r["hfx_all_per_s"].get<double>()).c_str(), "n/a",
+                fmt(r["hfx_1t_per_s"].get<double>()).c_str(), fmt(r["hfx_all_per_s"].get<double>()).c_str(),
+                r["hfx_gpu_per_s"].is_number() ? fmt(r["hfx_gpu_per_s"].get<double>()).c_str() : "n/a",
                 p1.c_str(), p2.c_str(), q1.c_str(), q2.c_str(), d.c_str(), r["peak_rss_mib"].get<double>());
   }
   std::printf("hfx/s: hypotheses per second, patch + compile + hypotest (qtilde, mu=1) per hypothesis, timed on\n"
@@ -417,6 +482,8 @@ int cmd_bench(const std::vector<std::string>& args) {
   p.option("--size", "(internal) synthetic grid size, 0 = the real patchset", std::string("0"));
   p.option("--select", "(internal) slice selection", std::string("all"));
   p.option("--limit", "(internal) at most this many hypotheses", std::string("0"));
+  p.option("--batched", "(internal) batched path on backend cpu|cuda (default: per-hypothesis path)", std::string(""));
+  p.option("--chunk", "(internal) hypotheses compiled and batched at a time (batched path)", std::string("4096"));
   p.multi("--cls-for", "(internal) report CLs of this hypothesis");
   if (!p.parse(args)) return 0;
   p.require_positionals(0, 0);
