@@ -265,7 +265,7 @@ TEST(PatchsetCli, ApplyVerifiesFirst) {
   run_result r = run(args);
   EXPECT_EQ(r.code, 1) << r.out;
   EXPECT_CONTAINS(r.out, "digest mismatch");
-  r = run(args + " --skip-verify", false);
+  r = run(args + " --no-verify", false);
   ASSERT_EQ(r.code, 0);
   json out = json::parse(r.out);
   EXPECT_EQ(out["channels"][0]["samples"].size(), 2u);
@@ -278,6 +278,12 @@ TEST(PatchsetCli, InspectListsPatches) {
   EXPECT_CONTAINS(r.out, "\n    218 patches found in Patchset\n");
   EXPECT_CONTAINS(r.out, "\nsbottom_1000_205_60   (1000, 205, 60)\n");
   EXPECT_EQ(std::count(r.out.begin(), r.out.end(), '\n'), 6 + 4 + 218);  // header, blank/count/rule/blank, one line per patch
+}
+TEST(PatchsetCli, InspectShowsValuesAsPythonTuples) {
+  run_result r = run("patchset inspect " + hfx::test::data("pyhf-validation/test_fixtures/test_patchset__patchset_good_stringvalues.json"));
+  EXPECT_EQ(r.code, 0) << r.out;
+  EXPECT_CONTAINS(r.out, "\nGtt_2100_5000_800  (2100, 800, 'Gtt')\n");
+  EXPECT_CONTAINS(r.out, "digests:     md5=098f6bcd4621d373cade4e832627b4f6\n");
 }
 TEST(PatchsetCli, Extract) {
   run_result r = run("patchset extract " + bad("patch_good_patchset.json") + " --name sig_200_1", false);

@@ -14,7 +14,7 @@ namespace {
 
 const char* top_usage =
     "hfx patchset inspect PS\n"
-    "       hfx patchset apply WS PS --name NAME [--out FILE] [--skip-verify]\n"
+    "       hfx patchset apply WS PS --name NAME [--out FILE] [--no-verify]\n"
     "       hfx patchset verify WS PS\n"
     "       hfx patchset extract PS --name NAME [--out FILE]\n"
     "PS is a pyhf patchset (.json or .json.gz), WS its background-only workspace.";
@@ -38,6 +38,25 @@ void write_output(const std::string& text, const std::optional<std::string>& out
   f << text;
   f.close();
   if (!f) throw input_error(*out, "", "write failed");
+}
+
+// Python's repr of tuple(values): "(1000, 131, 1)", "(1.5, 'Gtt')", "(100,)".
+std::string python_tuple_repr(const json& values) {
+  std::string s = "(";
+  for (size_t i = 0; i < values.size(); ++i) {
+    if (i) s += ", ";
+    if (values[i].is_string()) {
+      s += '\'';
+      for (char c : values[i].get_ref<const std::string&>()) {
+        if (c == '\\' || c == '\'') s += '\\';
+        s += c;
+      }
+      s += '\'';
+    } else {
+      s += python_json_dumps(values[i]);
+    }
+  }
+  return s + (values.size() == 1 ? ",)" : ")");
 }
 
 int cmd_inspect(const std::vector<std::string>& args) {
@@ -65,18 +84,16 @@ int cmd_inspect(const std::vector<std::string>& args) {
   size_t w = 0;
   for (const auto& e : ps.patches) w = std::max(w, e.name.size());
   for (const auto& e : ps.patches) {
-    const std::string vals = python_json_dumps(e.values);  // "[a, b]" -> "(a, b)"; "(a,)" for one
-    std::cout << e.name << std::string(w - e.name.size() + 2, ' ') << '('
-              << std::string_view(vals).substr(1, vals.size() - 2) << (e.values.size() == 1 ? ",)" : ")") << "\n";
+    std::cout << e.name << std::string(w - e.name.size() + 2, ' ') << python_tuple_repr(e.values) << "\n";
   }
   return 0;
 }
 
 int cmd_apply(const std::vector<std::string>& args) {
-  arg_parser p("hfx patchset apply", "hfx patchset apply WS PS --name NAME [--out FILE] [--skip-verify]");
+  arg_parser p("hfx patchset apply", "hfx patchset apply WS PS --name NAME [--out FILE] [--no-verify]");
   p.option("--name", "name of the patch to apply (see hfx patchset inspect)")
       .option("--out", "write the patched workspace to FILE instead of stdout", std::nullopt, {"--output-file"})
-      .flag("--skip-verify", "do not check the patchset's digest against WS (pyhf always checks)");
+      .flag("--no-verify", "do not check the patchset's digest against WS (pyhf always checks)");
   if (!p.parse(args)) return 0;
   p.require_positionals(2, 2);
   const std::string ws_file = p.positionals()[0];
@@ -85,7 +102,7 @@ int cmd_apply(const std::vector<std::string>& args) {
   patchset ps = load_patchset(p.positionals()[1]);
   const patch_entry& e = ps.at(name);
   // pyhf's PatchSet.apply verifies the digests before patching.
-  if (!p.has("--skip-verify")) verify_patchset(ps, ws, ws_file);
+  if (!p.has("--no-verify")) verify_patchset(ps, ws, ws_file);
   json patched = apply_patch(ws, ps, e);
   ws = json();  // the background is no longer needed: free it before serialising
   write_output(pyhf_pretty(patched), p.get_opt("--out"));
