@@ -62,6 +62,9 @@ class hypotest_engine {
  private:
   fit_summary run_fit(const double* data, double* x, bool fix_poi, double poi_value);
   fit_summary run_fit_two_starts(const double* data, double* x, bool fix_poi, double poi_value);
+  // The second start point: the inits, with alphas moved off the kink of code0/code1.
+  void second_start(std::vector<double>& x) const;
+  bool kinked_ = false;
   model_view m_;
   hypotest_options opt_;
   fit_workspace ws_;
