@@ -266,6 +266,14 @@ contour_set compute_contours(const grid_slice& g, const contour_options& opt) {
   for (size_t i = 0; i < n; ++i)
     if (all_finite[i]) use.push_back(int(i));
   auto it = meshes.find(use);
+  if (it == meshes.end() && use.size() >= 3) {  // curves lack values at different points
+    std::vector<point2> pts;
+    for (int i : use) pts.push_back({(g.x[size_t(i)] - ox) / sx, (g.y[size_t(i)] - oy) / sy});
+    try {
+      it = meshes.emplace(use, delaunay(std::move(pts))).first;
+    } catch (const model_error&) {  // no common mesh: plots draw the band as lines
+    }
+  }
   if (it != meshes.end()) {
     c.mesh = it->second;
     for (size_t k = 0; k < use.size(); ++k) c.mesh.points[k] = {g.x[size_t(use[k])], g.y[size_t(use[k])]};

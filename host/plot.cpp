@@ -207,7 +207,7 @@ std::string exclusion_plot_svg(const grid_slice& g, const contour_set& c, const 
   svg s(st.width, st.height);
   if (!st.title.empty()) s.text(st.width / 2, 34, st.title, font_title, "middle", 0, " font-weight=\"bold\"");
   std::string sub = where_text(g.spec);
-  sub += (sub.empty() ? "" : "   ") + std::to_string(g.size()) + " points, " + (cls ? "CLs" : "μ_UL") +
+  sub += (sub.empty() ? "" : ";  ") + std::to_string(g.size()) + " points, " + (cls ? "CLs" : "μ_UL") +
          (c.log10_space ? " interpolated in log10" : " interpolated linearly");
   s.text((ax.p0 + ax.p1) / 2, top - 12, sub, font_legend);
   s.o << "<clipPath id=\"frame\"><rect x=\"" << f2(ax.p0) << "\" y=\"" << f2(ay.p1) << "\" width=\"" << f2(ax.p1 - ax.p0)
@@ -287,25 +287,28 @@ std::string brazil_plot_svg(const grid_slice& g, const plot_style& st) {
   if (g.spec.quantity != contour_quantity::ul) throw usage_error("a Brazil plot shows upper limits (--quantity ul)");
   struct row {
     double x;
-    std::array<double, 6> v;  // obs, exp 0..4
+    std::array<double, 6> v;  // obs, exp 0..4 (NaN where missing)
   };
-  std::vector<row> rows;
-  size_t missing = 0;
+  auto good = [](double v) { return std::isfinite(v) && v > 0; };
+  std::vector<row> rows, exp_rows, obs_rows;  // all points; with the 5 expected; with observed
   for (size_t i = 0; i < g.size(); ++i) {
     row r{g.x[i], {}};
-    bool ok = true;
-    for (size_t k = 0; k < 6; ++k) {
-      r.v[k] = g.value.at(contour_curves[k].first)[i];
-      ok = ok && std::isfinite(r.v[k]) && r.v[k] > 0;
-    }
-    if (ok) rows.push_back(r);
-    else ++missing;
+    for (size_t k = 0; k < 6; ++k) r.v[k] = g.value.at(contour_curves[k].first)[i];
+    bool exp_ok = true;
+    for (size_t k = 1; k < 6; ++k) exp_ok = exp_ok && good(r.v[k]);
+    if (exp_ok) exp_rows.push_back(r);
+    if (good(r.v[0])) obs_rows.push_back(r);
+    if (exp_ok || good(r.v[0])) rows.push_back(r);
   }
-  if (rows.empty()) throw input_error(g.file, "/UL_obs", "no point of the slice has all six upper limits");
-  std::sort(rows.begin(), rows.end(), [](const row& a, const row& b) { return a.x < b.x; });
+  if (rows.empty()) throw input_error(g.file, "/UL_obs", "no point of the slice has a finite upper limit");
+  auto by_x = [](const row& a, const row& b) { return a.x < b.x; };
+  std::sort(rows.begin(), rows.end(), by_x);
+  std::sort(exp_rows.begin(), exp_rows.end(), by_x);
+  std::sort(obs_rows.begin(), obs_rows.end(), by_x);
   double x0 = rows.front().x, x1 = rows.back().x, v0 = 1, v1 = 1;  // mu = 1 always shown
   for (const row& r : rows)
-    for (double v : r.v) v0 = std::min(v0, v), v1 = std::max(v1, v);
+    for (double v : r.v)
+      if (good(v)) v0 = std::min(v0, v), v1 = std::max(v1, v);
   pad_range(x0, x1);
   const bool logy = v1 / v0 > 10;
   if (logy) {
@@ -321,27 +324,30 @@ std::string brazil_plot_svg(const grid_slice& g, const plot_style& st) {
   svg s(st.width, st.height);
   if (!st.title.empty()) s.text(st.width / 2, 34, st.title, font_title, "middle", 0, " font-weight=\"bold\"");
   std::string sub = where_text(g.spec);
-  sub += (sub.empty() ? "" : "   ") + std::to_string(rows.size()) + " points" +
-         (missing ? " (" + std::to_string(missing) + " without all limits left out)" : "");
+  sub += (sub.empty() ? "" : ";  ") + std::to_string(rows.size()) + " points";
+  if (obs_rows.size() < rows.size()) sub += ", " + std::to_string(rows.size() - obs_rows.size()) + " without observed limit";
+  if (exp_rows.size() < rows.size()) sub += ", " + std::to_string(rows.size() - exp_rows.size()) + " without expected band";
   s.text((ax.p0 + ax.p1) / 2, top - 12, sub, font_legend);
   auto band = [&](size_t lo, size_t hi, const char* color) {
+    if (exp_rows.empty()) return;
     std::vector<std::pair<double, double>> pts;
-    for (const row& r : rows) pts.emplace_back(ax.map(r.x), ay.map(r.v[hi]));
-    for (auto it = rows.rbegin(); it != rows.rend(); ++it) pts.emplace_back(ax.map(it->x), ay.map(it->v[lo]));
+    for (const row& r : exp_rows) pts.emplace_back(ax.map(r.x), ay.map(r.v[hi]));
+    for (auto it = exp_rows.rbegin(); it != exp_rows.rend(); ++it) pts.emplace_back(ax.map(it->x), ay.map(it->v[lo]));
     s.o << "<path d=\"" << svg::path_of(pts, true) << "\" fill=\"" << color << "\" stroke=\"" << color << "\" stroke-width=\"1\"/>\n";
   };
-  auto curve = [&](size_t k, const char* color, double w, const std::string& dash) {
+  auto curve = [&](const std::vector<row>& rs, size_t k, const char* color, double w, const std::string& dash) {
     std::vector<std::pair<double, double>> pts;
-    for (const row& r : rows) pts.emplace_back(ax.map(r.x), ay.map(r.v[k]));
+    for (const row& r : rs) pts.emplace_back(ax.map(r.x), ay.map(r.v[k]));
+    if (pts.size() < 2) return;
     s.o << "<path d=\"" << svg::path_of(pts, false) << "\" fill=\"none\" stroke=\"" << color << "\" stroke-width=\"" << f2(w)
         << "\"" << (dash.empty() ? "" : " stroke-dasharray=\"" + dash + "\"") << "/>\n";
   };
   band(1, 5, c_yellow);  // exp index 0..4 are v[1..5]
   band(2, 4, c_green);
   s.line(ax.p0, ay.map(1.0), ax.p1, ay.map(1.0), c_obs, 2);
-  curve(3, "black", 2.5, "10,6");
-  curve(0, "black", 3, "");
-  for (const row& r : rows)
+  curve(exp_rows, 3, "black", 2.5, "10,6");
+  curve(obs_rows, 0, "black", 3, "");
+  for (const row& r : obs_rows)
     s.o << "<circle cx=\"" << f2(ax.map(r.x)) << "\" cy=\"" << f2(ay.map(r.v[0])) << "\" r=\"5\" fill=\"black\"/>\n";
   draw_axes(s, ax, ay, st.x_title.empty() ? g.spec.x : st.x_title,
             st.y_title.empty() ? "95% CL upper limit on μ" : st.y_title);

@@ -371,6 +371,29 @@ TEST(ContourSbottom, MatchesMatplotlibTricontour) {
   }
 }
 
+TEST(ContourSbottom, SameTrianglesAsMatplotlibGiveTheSameLines) {
+  // On matplotlib's own triangles the traced lines must agree to rounding: what differs
+  // in MatchesMatplotlibTricontour is only the diagonal picked in cocircular grid cells.
+  const std::string file = hfx::test::data("contour/sbottom_RegionA.jsonl.gz");
+  const hfx::json ref = hfx::load_json_file(hfx::test::data("contour/sbottom_RegionA_m_chi1_60_mpl.json"));
+  hfx::grid_slice g = hfx::select_slice(hfx::read_scan_file(file),
+                                        {.x = "m_sbottom", .y = "m_chi2", .where = {{"m_chi1", 60}}}, file);
+  hfx::triangulation t;
+  for (size_t i = 0; i < g.size(); ++i) t.points.push_back({g.x[i], g.y[i]});
+  for (const auto& tr : ref["cls"]["triangles"]) t.triangles.push_back({tr[0].get<int>(), tr[1].get<int>(), tr[2].get<int>()});
+  ASSERT_EQ(t.triangles.size(), hfx::delaunay(t.points).triangles.size());
+  const double diag = std::hypot(1600 - 300, 1595 - 205);
+  for (const auto& [key, idx] : hfx::contour_curves) {
+    std::vector<double> z;
+    for (double v : g.value.at(key)) z.push_back(std::log10(v));
+    const std::vector<polyline> mine = hfx::level_lines(t, z, std::log10(0.05));
+    const std::vector<polyline> mpl = polylines_of(ref["cls"]["contours"][key]);
+    ASSERT_EQ(mine.size(), mpl.size()) << key;
+    const curve_distance d = compare(mine, mpl, diag / 2000);
+    EXPECT_LE(d.max, exact_tol * diag) << key;
+  }
+}
+
 // ---- CLI -------------------------------------------------------------------------------
 
 struct run_result { int code; std::string out; };

@@ -32,9 +32,10 @@ struct plot_style {
 // The exclusion plot of `c` (computed from `g`). Throws hfx::usage_error for a 1D slice.
 std::string exclusion_plot_svg(const grid_slice& g, const contour_set& c, const plot_style& s);
 
-// The Brazil plot of a 1D slice (spec.y empty) with quantity ul. Points lacking any of the
-// six limits are left out (counted in the subtitle). Throws hfx::input_error when no point
-// has them all, hfx::usage_error for a 2D slice or quantity cls.
+// The Brazil plot of a 1D slice (spec.y empty) with quantity ul. The bands and the
+// expected line use the points with all five expected limits, the observed line the points
+// with an observed limit (the subtitle counts the others). Throws hfx::input_error when no
+// point has a finite limit, hfx::usage_error for a 2D slice or quantity cls.
 std::string brazil_plot_svg(const grid_slice& g, const plot_style& s);
 
 // Whether an executable rsvg-convert is on PATH.

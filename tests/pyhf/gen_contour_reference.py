@@ -34,7 +34,7 @@ def load(path):
         return [json.loads(line) for line in f if line.strip()]
 
 
-def contours(points, key_obs, key_exp, level):
+def contours(points, key_obs, key_exp, level, triangles=None):
     out = {}
     for name, idx in CURVES:
         xs, ys, zs = [], [], []
@@ -46,6 +46,8 @@ def contours(points, key_obs, key_exp, level):
             ys.append(r["values"][Y])
             zs.append(math.log10(v))
         tri = mtri.Triangulation(xs, ys)
+        if triangles is not None and name == "obs":
+            triangles.extend(tri.triangles.tolist())
         fig, ax = plt.subplots()
         cs = ax.tricontour(tri, zs, levels=[math.log10(level)])
         out[name] = [[[float(px), float(py)] for px, py in seg] for seg in cs.allsegs[0]]
@@ -61,8 +63,12 @@ def main(src, dst):
         "source": src.split("/")[-1],
         "tool": f"matplotlib {matplotlib.__version__} tri.Triangulation + tricontour on log10 values",
         "x": X, "y": Y, "where": WHERE, "n_points": len(pts), "n_failed": len(recs) - len(ok),
-        "cls": {"level": 0.05, "contours": contours(pts, "CLs_obs", "CLs_exp", 0.05)},
     }
+    triangles = []
+    ref["cls"] = {"level": 0.05, "contours": contours(pts, "CLs_obs", "CLs_exp", 0.05, triangles)}
+    # matplotlib's (qhull's) triangles of the CLs points, as indices into the slice's points
+    # in file order: the tracing can be checked on the very same triangles.
+    ref["cls"]["triangles"] = triangles
     if any("UL_obs" in r for r in pts):
         ref["ul"] = {"level": 1.0, "contours": contours(pts, "UL_obs", "UL_exp", 1.0)}
     with open(dst, "w") as f:
