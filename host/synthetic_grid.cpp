@@ -31,10 +31,13 @@ bool named_array(const json& j) {
   return true;
 }
 
-std::pair<std::string, std::string> name_type(const json& e) {
-  std::string type;
-  if (auto it = e.find("type"); it != e.end() && it->is_string()) type = it->get<std::string>();
-  return {e["name"].get<std::string>(), type};
+// Same "name" and same "type" (both absent counts as equal); no copies.
+bool same_name_type(const json& x, const json& y) {
+  if (x["name"].get_ref<const std::string&>() != y["name"].get_ref<const std::string&>()) return false;
+  auto tx = x.find("type"), ty = y.find("type");
+  const bool hx = tx != x.end() && tx->is_string(), hy = ty != y.end() && ty->is_string();
+  if (hx != hy) return false;
+  return !hx || tx->get_ref<const std::string&>() == ty->get_ref<const std::string&>();
 }
 
 // Label values as doubles; false when some label is not a number.
@@ -81,11 +84,14 @@ json interpolate_json(const json& a, const json& b, double t) {
     if (!b.is_array()) return a;
     json out = json::array();
     if (named_array(a) && named_array(b)) {
-      for (const auto& e : a) {
-        const auto key = name_type(e);
+      for (std::size_t i = 0; i < a.size(); ++i) {
+        const json& e = a[i];
         const json* match = nullptr;
-        for (const auto& f : b)
-          if (name_type(f) == key) { match = &f; break; }
+        // Modifier lists of neighbouring points are usually in the same order: try the same
+        // position first, then search.
+        if (i < b.size() && same_name_type(b[i], e)) match = &b[i];
+        for (std::size_t j = 0; !match && j < b.size(); ++j)
+          if (same_name_type(b[j], e)) match = &b[j];
         out.push_back(match ? interpolate_json(e, *match, t) : e);
       }
       return out;
