@@ -115,7 +115,7 @@ TEST(KernelEmulation, HypotestKernelMatchesCpuBackend) {
 
   EXPECT_TRUE(guard_intact(work, op.work_stride * cfg.threads()));
   for (std::int32_t h = 0; h < b.n_hyp; ++h)
-    EXPECT_EQ(std::memcmp(&out[h], &reference[h], sizeof(hfx::hypotest_record)), 0) << "hypothesis " << h;
+    EXPECT_TRUE(hfx::test::records_identical(out[h], reference[h])) << "hypothesis " << h;
 }
 
 // Random points inside the box and observed data for every hypothesis.
