@@ -120,9 +120,12 @@ scan_record evaluate_hypothesis(const json& ws, const std::string& ws_file, cons
       rec.limit_status = limit_status_text(ul, opt.limit_options.max_poi);
     }
     rec.time_s = seconds_since(t0);
+    rec.label_order = ps.labels;
     return rec;
   } catch (const error& e) {
-    return error_record(pe.name, values, opt.mu_test, test_stat_name(opt.stat), e.what(), seconds_since(t0));
+    scan_record rec = error_record(pe.name, values, opt.mu_test, test_stat_name(opt.stat), e.what(), seconds_since(t0));
+    rec.label_order = ps.labels;
+    return rec;
   }
 }
 

@@ -112,7 +112,16 @@ ordered_json to_json(const scan_record& r) {
   number_writer num;
   ordered_json j;
   j["patch"] = r.patch;
-  j["values"] = r.values;
+  if (r.label_order.empty() || !r.values.is_object()) {
+    j["values"] = r.values;
+  } else {
+    ordered_json v = ordered_json::object();
+    for (const auto& l : r.label_order)
+      if (r.values.contains(l)) v[l] = r.values[l];
+    for (auto it = r.values.begin(); it != r.values.end(); ++it)
+      if (!v.contains(it.key())) v[it.key()] = *it;
+    j["values"] = std::move(v);
+  }
   j["mu_test"] = num(r.mu_test, "/mu_test");
   j["test_stat"] = r.test_stat;
   if (r.CLs_obs) j["CLs_obs"] = num(*r.CLs_obs, "/CLs_obs");

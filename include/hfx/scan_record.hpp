@@ -63,6 +63,7 @@ using expected_set = std::array<double, 5>;  // pyhf order: -2s, -1s, median, +1
 struct scan_record {
   std::string patch;
   json values = json::object();     // {label: value} from the patch's metadata
+  std::vector<std::string> label_order;  // not serialised: write `values` in the patchset's label order
   double mu_test = 1.0;
   std::string test_stat = "qtilde";  // pyhf names: "q", "qtilde", "q0"
 
