@@ -39,11 +39,11 @@ timeout 200 "$BUILD_DIR/hfx_bench" --benchmark_filter='^BatchHypotest/' --benchm
 step "summary"
 printf '%-22s %-6s %10s %10s %12s %10s\n' dataset backend hypotheses seconds hypotests/s converged
 # CSV columns: name,iterations,real_time,cpu_time,time_unit,...,error_occurred,error_message,<counters>
-awk -F, 'NR==1 { for (i = 1; i <= NF; ++i) col[$i] = i; next }
+awk -F, 'NR==1 { for (i = 1; i <= NF; ++i) { h = $i; gsub(/"/, "", h); col[h] = i }; next }
   /^"BatchHypotest/ {
-    gsub(/"/, "", $1); split($1, p, "/"); split(p[3], q, "/");
-    if ($(col["error_occurred"]) == "true") { printf "%-22s %-6s %s\n", p[2], q[1], $(col["error_message"]); next }
-    printf "%-22s %-6s %10d %10.2f %12.1f %10d\n", p[2], q[1], $(col["hypotheses"]), $(col["real_time"]),
+    gsub(/"/, ""); split($1, p, "/");
+    if ($(col["error_occurred"]) == "true") { printf "%-22s %-6s %s\n", p[2], p[3], $(col["error_message"]); next }
+    printf "%-22s %-6s %10d %10.2f %12.1f %10d\n", p[2], p[3], $(col["hypotheses"]), $(col["real_time"]),
            $(col["hyp_per_s"]), $(col["all_converged"]) }' "$LOG_DIR/throughput.csv"
 [ "$status" -eq 0 ] && echo "device check: OK" || echo "device check: PROBLEMS (logs in $LOG_DIR)"
 exit "$status"
