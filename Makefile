@@ -31,3 +31,27 @@ bench: build
 
 clean:
 	rm -rf $(BUILD)
+
+# ---- reliability: sanitizers and fuzzing ------------------------------------------------
+# `make check-asan`: the test suite built with AddressSanitizer + UndefinedBehaviorSanitizer
+# (-DHFX_SANITIZE=ON, CPU only) in its own build directory. ASAN_CTEST_ARGS selects tests
+# (ctest -R/-E); the default runs everything but the few longest runs (see the variable).
+ASAN_BUILD ?= build-asan
+ASAN_CTEST_ARGS ?= $(ASAN_DEFAULT_FILTER)
+ASAN_DEFAULT_FILTER ?=
+# `make fuzz`: each libFuzzer target in tests/fuzz for FUZZ_TIME seconds (clang needed).
+FUZZ_BUILD ?= build-fuzz
+FUZZ_TIME ?= 60
+
+.PHONY: check-asan fuzz
+
+check-asan: setup
+	@cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DHFX_CUDA=OFF -DHFX_SANITIZE=ON \
+	  -DHFX_BUILD_BENCH=OFF $(CMAKE_FLAGS) >/dev/null
+	@cmake --build $(ASAN_BUILD) -j $(JOBS) --target hfx_all_tests
+	@cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:halt_on_error=1 \
+	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	  ctest --output-on-failure -j $(JOBS) $(ASAN_CTEST_ARGS)
+
+fuzz: setup
+	@FUZZ_BUILD=$(FUZZ_BUILD) FUZZ_JOBS=$(JOBS) tests/fuzz/run_fuzzers.sh $(FUZZ_TIME)
