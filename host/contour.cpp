@@ -214,7 +214,7 @@ contour_set compute_contours(const grid_slice& g, const contour_options& opt) {
   const double ox = scaled ? x0 : 0.0, oy = scaled ? y0 : 0.0;
 
   std::map<std::string, std::vector<double>> field;
-  std::vector<char> all_finite(n, 1);
+  std::vector<char> band_ok(n, 1);  // exp_m1 and exp_p1 finite: the +-1 sigma band's points
   for (const auto& [key, idx] : contour_curves) {
     std::vector<double> f(n, nan_v);
     const std::vector<double>& v = g.value.at(key);
@@ -228,7 +228,7 @@ contour_set compute_contours(const grid_slice& g, const contour_options& opt) {
         z = std::log10(std::max(z, cls_floor));
       }
       f[i] = z;
-      if (!std::isfinite(z)) all_finite[i] = 0;
+      if (!std::isfinite(z) && (idx == 1 || idx == 3)) band_ok[i] = 0;
     }
     field[key] = std::move(f);
   }
@@ -261,12 +261,12 @@ contour_set compute_contours(const grid_slice& g, const contour_options& opt) {
     c.lines[key] = std::move(lines);
   }
 
-  // The mesh of the points where every curve is finite, in x/y units, for the plots.
+  // The mesh of the points where the +-1 sigma curves are finite, in x/y units, for plots.
   std::vector<int> use;
   for (size_t i = 0; i < n; ++i)
-    if (all_finite[i]) use.push_back(int(i));
+    if (band_ok[i]) use.push_back(int(i));
   auto it = meshes.find(use);
-  if (it == meshes.end() && use.size() >= 3) {  // curves lack values at different points
+  if (it == meshes.end() && use.size() >= 3) {  // the two curves lack values at different points
     std::vector<point2> pts;
     for (int i : use) pts.push_back({(g.x[size_t(i)] - ox) / sx, (g.y[size_t(i)] - oy) / sy});
     try {

@@ -260,7 +260,12 @@ std::string exclusion_plot_svg(const grid_slice& g, const contour_set& c, const 
                                      band ? legend_entry{"rect", c_band1, "", "Expected ±1σ"}
                                           : legend_entry{"line", c_exp, "2,4", "Expected ±1σ", 1.5}};
   if (st.show_2sigma) items.push_back({"line", c_exp, "1,5", "Expected ±2σ", 1.2});
-  if (st.show_points) items.push_back({"marker", viridis(0.5), "", std::string("Scan points (colour: ") + (cls ? "CLs obs)" : "μ_UL obs)")});
+  if (st.show_points) {
+    items.push_back({"marker", viridis(0.5), "", std::string("Scan points (colour: ") + (cls ? "CLs obs)" : "μ_UL obs)")});
+    const auto& obs = g.value.at("obs");
+    if (std::any_of(obs.begin(), obs.end(), [](double v) { return !(std::isfinite(v) && v > 0); }))
+      items.push_back({"marker", "none", "", "No observed value"});
+  }
   draw_legend(s, ax.p0 + 12, ay.p1 + 12, items);
 
   if (st.show_points) {  // colour bar

@@ -98,8 +98,9 @@ struct contour_set {
   size_t n_points = 0;
   std::map<std::string, std::vector<polyline>> lines;  // curve key -> polylines (x, y)
   std::map<std::string, size_t> dropped;              // curve key -> points with no finite value
-  // The triangulation of the points with every curve finite (in x, y units) and each
-  // curve's interpolated field on it (log10 when log10_space), for plots (level_region).
+  // The triangulation of the points where exp_m1 and exp_p1 are finite (in x, y units) and
+  // each curve's field on it (log10 when log10_space; NaN where a curve has no value), for
+  // the +-1 sigma band of plots (level_region). Empty when those points are degenerate.
   triangulation mesh;
   std::map<std::string, std::vector<double>> field;
   double field_level = 0;  // the level in field units (log10(level) when log10_space)
