@@ -99,6 +99,9 @@ struct device_model {
     view.lo = lo.get();
     view.hi = hi.get();
     view.fixed = fixed.get();
+    // cudaMemcpy from pageable memory may return before the DMA has landed, and the
+    // kernels run on non-blocking streams: wait for the uploads.
+    HFX_CUDA_CHECK(cudaDeviceSynchronize());
   }
 };
 
@@ -148,6 +151,7 @@ std::vector<hypotest_record> cuda_batch_hypotest(const batch_view& b, double mu_
   std::vector<int> bin_count(std::size_t(std::max(1, b.s.n_bins)));
   mark_local_components(b.s, local.data(), bin_count.data());
   cuda::device_buffer<std::uint8_t> d_local = cuda::to_device(local.data(), local.size());
+  HFX_CUDA_CHECK(cudaDeviceSynchronize());  // upload complete before the non-blocking streams run
 
   hypotest_op op;
   op.b = dm.view;
@@ -218,6 +222,7 @@ batch_eval_result cuda_batch_evaluate(const batch_view& b, const std::vector<dou
   device_model dm(b);
   cuda::device_buffer<double> d_pars = cuda::to_device(pars.data(), pars.size());
   cuda::device_buffer<double> d_data = cuda::to_device(data.data(), data.size());
+  HFX_CUDA_CHECK(cudaDeviceSynchronize());  // uploads complete before the non-blocking stream runs
   cuda::device_buffer<double> d_nll(n), d_nll_gh(n), d_grad(n * P), d_hess(n * P * P), d_exp(n * D);
   eval_op op;
   op.b = dm.view;
