@@ -124,6 +124,13 @@ void bm_batch_hypotest(benchmark::State& state, int which, hfx::backend_kind bac
     seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   }
   state.counters["hypotheses"] = double(total);
+  // Work memory per hypothesis in flight (hypotest_work_size), of the largest structure.
+  double work_kib = 0.0;
+  for (const auto& b : views)
+    work_kib = std::max(work_kib, double(hfx::hypotest_work_size(b.s)) * sizeof(double) / 1024.0);
+  state.counters["work_KiB"] = work_kib;
+  state.counters["n_pars"] = views.empty() ? 0.0 : double(views.front().s.n_pars);
+  state.counters["n_bins"] = views.empty() ? 0.0 : double(views.front().s.n_bins);
   state.counters["hyp_per_s"] = double(total) / seconds;
   state.counters["all_converged"] = double(converged);
 }
