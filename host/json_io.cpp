@@ -26,6 +26,13 @@ std::string gunzip(const std::string& in, const std::string& path) {
     zs.avail_out = sizeof buf;
     rc = inflate(&zs, Z_NO_FLUSH);
     out.append(buf, sizeof buf - zs.avail_out);
+    // A gzip bomb must not exhaust memory: the largest published patchsets are a few hundred
+    // MB uncompressed, so 4 GiB of JSON text is far beyond any real input.
+    constexpr std::size_t max_uncompressed = std::size_t(4) << 30;
+    if (out.size() > max_uncompressed) {
+      inflateEnd(&zs);
+      throw input_error(path, "", "gzip data expands beyond 4 GiB; refusing to read it");
+    }
     if (rc == Z_STREAM_END) {
       // concatenated gzip members: continue with the next one
       if (zs.avail_in > 0) { inflateReset(&zs); continue; }
