@@ -20,6 +20,8 @@ bool hypotest_outcome::all_converged() const {
 hypotest_engine::hypotest_engine(const model_view& m, const hypotest_options& opt)
     : m_(m), opt_(opt), ws_(m.s) {
   if (m.s.poi < 0) throw model_error("the model has no POI; hypothesis tests and limits need one");
+  if (m.fixed[m.s.poi])
+    throw model_error("the POI is fixed by the measurement config; hypothesis tests and limits need it free");
   const int B = m.s.n_bins, A = m.s.n_aux, P = m.s.n_pars;
   data_.assign(m.obs, m.obs + B);
   data_.insert(data_.end(), m.aux_obs, m.aux_obs + A);
