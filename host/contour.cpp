@@ -258,8 +258,18 @@ contour_set compute_contours(const grid_slice& g, const contour_options& opt) {
     std::vector<polyline> lines = level_lines(it->second, fz, c.field_level);
     for (polyline& l : lines)
       for (point2& p : l) p = {ox + sx * p.x, oy + sy * p.y};
+    if (lines.empty()) {
+      const auto [lo, hi] = std::minmax_element(fz.begin(), fz.end());
+      const auto shown = [&](double v) { return num_text(c.log10_space ? std::pow(10.0, v) : v); };
+      c.warnings.push_back(std::string("curve '") + key + "' does not cross " + num_text(c.level) + " (values " +
+                           shown(*lo) + " .. " + shown(*hi) + ")");
+    }
     c.lines[key] = std::move(lines);
   }
+
+  if (c.warnings.size() == contour_curves.size())
+    throw model_error("no contour in " + slice_text + ": no curve crosses " + std::string(quantity_name(c.quantity)) +
+                      " = " + num_text(c.level) + "; " + c.warnings.front());
 
   // The mesh of the points where the +-1 sigma curves are finite, in x/y units, for plots.
   std::vector<int> use;

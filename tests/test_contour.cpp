@@ -267,6 +267,19 @@ TEST(ContourRecords, NonFiniteAndDegenerateSlices) {
   EXPECT_EQ(c.dropped.at("obs"), 10u);
   EXPECT_EQ(c.dropped.at("exp"), 0u);
   EXPECT_EQ(c.lines.at("obs").size(), 1u);
+  // A curve that never crosses the level: no lines and a warning; no curve crossing: error.
+  std::vector<hfx::scan_record> low = log_linear_records(60);
+  for (auto& r : low) (*r.CLs_exp)[0] = 1e-10;
+  c = hfx::compute_contours(hfx::select_slice(low, {.x = "mx", .y = "my", .where = {{"mz", 60}}}), {});
+  EXPECT_TRUE(c.lines.at("exp_m2").empty());
+  ASSERT_EQ(c.warnings.size(), 1u);
+  EXPECT_EQ(c.warnings[0], "curve 'exp_m2' does not cross 0.05 (values 1e-10 .. 1e-10)");
+  try {
+    hfx::compute_contours(g, {.level = 1e-30});
+    ADD_FAILURE() << "level below every value accepted";
+  } catch (const hfx::model_error& e) {
+    EXPECT_NE(std::string(e.what()).find("no curve crosses cls = 1e-30"), std::string::npos) << e.what();
+  }
   // All CLs NaN: a clear error naming the curve, not a crash.
   for (auto& r : recs) r.CLs_obs = nan;
   g = hfx::select_slice(recs, {.x = "mx", .y = "my", .where = {{"mz", 60}}});

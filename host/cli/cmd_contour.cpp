@@ -53,6 +53,7 @@ int cmd_contour(const std::vector<std::string>& args) {
   const grid_slice g = select_slice(recs, spec, path);
   for (const auto& w : g.warnings) std::cerr << "hfx contour: warning: " << w << "\n";
   const contour_set c = compute_contours(g, opt);
+  for (const auto& w : c.warnings) std::cerr << "hfx contour: warning: " << w << "\n";
   std::cerr << "hfx contour: " << g.size() << " points";
   if (g.n_other_slices) std::cerr << " (" << g.n_other_slices << " records in other slices)";
   std::cerr << "; lines:";

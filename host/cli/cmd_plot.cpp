@@ -26,7 +26,7 @@ int cmd_plot(const std::vector<std::string>& args) {
   p.multi("--where", "hold a label fixed: LABEL=VALUE (every label that is not an axis)");
   p.option("--out", "output: .svg, or .png (the SVG is written beside it)");
   p.option("--png", "also render the SVG to this PNG file with rsvg-convert");
-  p.option("--quantity", "exclusion plot: cls or ul (default cls)", std::string("cls"));
+  p.option("--quantity", "exclusion plot: cls or ul", std::string("cls"));
   p.option("--level", "contour level (default 0.05 for cls, 1 for ul)");
   p.option("--scale", "range | none: axis scaling before triangulating", std::string("range"));
   p.option("--title", "title above the plot");
@@ -60,7 +60,9 @@ int cmd_plot(const std::vector<std::string>& args) {
     contour_options opt;
     if (p.has("--level")) opt.level = p.get_double("--level");
     opt.scale = parse_axis_scale(p.get("--scale"));
-    svg_text = exclusion_plot_svg(g, compute_contours(g, opt), st);
+    const contour_set c = compute_contours(g, opt);
+    for (const auto& w : c.warnings) std::cerr << "hfx plot: warning: " << w << "\n";
+    svg_text = exclusion_plot_svg(g, c, st);
   } else {
     svg_text = brazil_plot_svg(g, st);
   }

@@ -98,6 +98,7 @@ struct contour_set {
   size_t n_points = 0;
   std::map<std::string, std::vector<polyline>> lines;  // curve key -> polylines (x, y)
   std::map<std::string, size_t> dropped;              // curve key -> points with no finite value
+  std::vector<std::string> warnings;                  // e.g. a curve that does not cross the level
   // The triangulation of the points where exp_m1 and exp_p1 are finite (in x, y units) and
   // each curve's field on it (log10 when log10_space; NaN where a curve has no value), for
   // the +-1 sigma band of plots (level_region). Empty when those points are degenerate.
@@ -106,8 +107,10 @@ struct contour_set {
   double field_level = 0;  // the level in field units (log10(level) when log10_space)
 };
 
-// Contours of a 2D slice. Throws hfx::model_error when a curve has fewer than three
-// distinct points with finite values or its points are collinear, and hfx::input_error
+// Contours of a 2D slice. A curve that never crosses the level has no lines and a warning;
+// when no curve crosses it, hfx::model_error (wrong level or slice, most likely). Throws
+// hfx::model_error when a curve has fewer than three distinct points with finite values
+// or its points are collinear, and hfx::input_error
 // for a non-positive value in log10 space other than CLs = 0 (an underflowed CLs is
 // clamped to 1e-300; an upper limit <= 0 is not a limit).
 contour_set compute_contours(const grid_slice& g, const contour_options& opt);
