@@ -14,11 +14,12 @@ Each patch is applied to the workspace as written with jsonpatch (what pyhf's
 PatchSet.apply does, without the digest check, so synthetic patchsets work too). Per patch
 it reports time_s = apply + model build + hypotest (what hfx's hypotests/s also include)
 and t_hypotest_s alone. An untimed hypotest on a one-bin model runs first (imports, caches).
-Prints one JSON object on stdout.
+Prints one JSON object on stdout; non-finite CLs (pyhf's NaN) are written as null.
 """
 import argparse
 import gzip
 import json
+import math
 import sys
 import time
 
@@ -27,6 +28,12 @@ def load(path):
     op = gzip.open if path.endswith('.gz') else open
     with op(path, 'rt') as f:
         return json.load(f)
+
+
+def num(x):
+    """A float for JSON; NaN/inf (pyhf gives NaN CLs where CLb = 0) become None."""
+    x = float(x)
+    return x if math.isfinite(x) else None
 
 
 def main():
@@ -61,7 +68,7 @@ def main():
         t2 = time.perf_counter()
         return {'patch': name, 'time_s': t2 - t0, 't_hypotest_s': t2 - t1,
                 'n_pars': model.config.npars, 'n_bins': int(sum(model.config.channel_nbins.values())),
-                'cls_obs': float(cls_obs), 'cls_exp': [float(x) for x in cls_exp]}
+                'cls_obs': num(cls_obs), 'cls_exp': [num(x) for x in cls_exp]}
 
     out = {'pyhf_version': pyhf.__version__, 'numpy': np.__version__, 'scipy': scipy.__version__,
            'python': sys.version.split()[0], 'backend': 'numpy', 'optimizer': 'scipy',
@@ -87,7 +94,7 @@ def main():
                   file=sys.stderr)
         run['total_s'] = time.perf_counter() - t0
         out['runs'].append(run)
-    json.dump(out, sys.stdout)
+    json.dump(out, sys.stdout, allow_nan=False)
     sys.stdout.write('\n')
 
 

@@ -277,16 +277,25 @@ json pyhf_run(const bench_ctx& c, const std::string& ws, const std::string& ps, 
   return last_json_line(out, "pyhf_bench.py");
 }
 
-double max_cls_diff(const json& hfx_cls, const json& pyhf_patches) {
+// Largest |CLs_obs or CLs_exp[i]| difference over the patches both sides computed; values
+// that are null on either side (pyhf's NaN CLs) are skipped and counted in *skipped.
+double max_cls_diff(const json& hfx_cls, const json& pyhf_patches, int* skipped = nullptr) {
   double d = 0.0;
   bool any = false;
+  auto diff = [&](const json& x, const json& y) {
+    if (!x.is_number() || !y.is_number()) {
+      if (skipped) ++*skipped;
+      return;
+    }
+    d = std::max(d, std::abs(x.get<double>() - y.get<double>()));
+    any = true;
+  };
   for (const auto& h : hfx_cls) {
-    if (!h.contains("cls_obs")) continue;
+    if (!h.is_object() || !h.contains("cls_obs")) continue;
     for (const auto& q : pyhf_patches) {
       if (q.value("patch", "") != h.value("patch", "") || !q.contains("cls_obs")) continue;
-      d = std::max(d, std::abs(h["cls_obs"].get<double>() - q["cls_obs"].get<double>()));
-      for (int i = 0; i < 5; ++i) d = std::max(d, std::abs(h["cls_exp"][i].get<double>() - q["cls_exp"][i].get<double>()));
-      any = true;
+      diff(h["cls_obs"], q["cls_obs"]);
+      for (int i = 0; i < 5; ++i) diff(h["cls_exp"][i], q["cls_exp"][i]);
     }
   }
   return any ? d : std::nan("");
@@ -368,7 +377,9 @@ json bench_row(const bench_ctx& c, const std::string& label, const std::string& 
       for (const auto& q : run["patches"])
         if (q.contains("time_s")) { t += q["time_s"].get<double>(); ++k; }
       rates[tol] = k ? k / t : std::nan("");
-      diffs[tol] = max_cls_diff(ra["cls"], run["patches"]);
+      int skipped = 0;
+      diffs[tol] = max_cls_diff(ra["cls"], run["patches"], &skipped);
+      if (skipped) row["pyhf_nonfinite_cls"][tol] = skipped;
     }
     row["pyhf_per_s"] = rates;
     row["max_abs_cls_diff"] = diffs;
@@ -412,6 +423,11 @@ void print_table(const json& rows, const bench_ctx& c) {
               "ratio: hfx/s over pyhf/s at tolerance 1e-10; max|dCLs|: largest |hfx - pyhf| of CLs_obs and the\n"
               "five CLs_exp over the sample; peak RSS: the all-threads child process (ru_maxrss).\n",
               c.pyhf_sample);
+  for (const auto& r : rows)
+    if (r.contains("pyhf_nonfinite_cls"))
+      for (const auto& [tol, k] : r["pyhf_nonfinite_cls"].items())
+        std::printf("%s: pyhf (tolerance %s) gave %d non-finite CLs values on the sample (left out of max|dCLs|)\n",
+                    r["model"].get<std::string>().c_str(), tol.c_str(), k.get<int>());
 }
 
 // Scaling curves: time per hypothesis vs batch size (synthetic grid) and vs model size.
