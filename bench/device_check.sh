@@ -6,7 +6,7 @@
 #  3. throughput: hypotests/s of the CUDA backend and of the CPU backend on all cores, on
 #     sbottom RegionA (all patches), staus combined (all patches) and 10,000 synthetic
 #     hypotheses (bench/bench_batch_hypotest.cpp); a short table is printed last.
-# Environment: BUILD_DIR, JOBS, HFX_BENCH_SYNTHETIC (10000), HFX_BENCH_CPU_MAX (2000: the CPU
+# Environment: BUILD_DIR, JOBS, HFX_BENCH_SYNTHETIC (10000), HFX_BENCH_CPU_MAX (10000: the CPU
 # backend runs at most this many hypotheses per dataset; its rate is per hypothesis).
 set -u -o pipefail
 cd "$(dirname "$0")/.."
@@ -37,13 +37,13 @@ timeout 200 "$BUILD_DIR/hfx_bench" --benchmark_filter='^BatchHypotest/' --benchm
   >"$LOG_DIR/throughput.csv" 2>"$LOG_DIR/throughput.err" || { echo "throughput run failed or timed out"; status=1; }
 
 step "summary"
-printf '%-22s %-6s %10s %10s %12s %10s\n' dataset backend hypotheses seconds hypotests/s converged
+printf '%-12s %-6s %10s %9s %12s %10s %6s %6s %9s\n' dataset backend hypotheses seconds hypotests/s converged pars bins work_KiB
 # CSV columns: name,iterations,real_time,cpu_time,time_unit,...,error_occurred,error_message,<counters>
 awk -F, 'NR==1 { for (i = 1; i <= NF; ++i) { h = $i; gsub(/"/, "", h); col[h] = i }; next }
   /^"BatchHypotest/ {
     gsub(/"/, ""); split($1, p, "/");
-    if ($(col["error_occurred"]) == "true") { printf "%-22s %-6s %s\n", p[2], p[3], $(col["error_message"]); next }
-    printf "%-22s %-6s %10d %10.2f %12.1f %10d\n", p[2], p[3], $(col["hypotheses"]), $(col["real_time"]),
-           $(col["hyp_per_s"]), $(col["all_converged"]) }' "$LOG_DIR/throughput.csv"
+    if ($(col["error_occurred"]) == "true") { printf "%-12s %-6s %s\n", p[2], p[3], $(col["error_message"]); next }
+    printf "%-12s %-6s %10d %9.2f %12.1f %10d %6d %6d %9.1f\n", p[2], p[3], $(col["hypotheses"]), $(col["real_time"]),
+           $(col["hyp_per_s"]), $(col["all_converged"]), $(col["n_pars"]), $(col["n_bins"]), $(col["work_KiB"]) }' "$LOG_DIR/throughput.csv"
 [ "$status" -eq 0 ] && echo "device check: OK" || echo "device check: PROBLEMS (logs in $LOG_DIR)"
 exit "$status"
