@@ -23,13 +23,14 @@ def main():
     d = sys.argv[1] if len(sys.argv) > 1 else 'bench'
     rows = read(os.path.join(d, 'scaling_batch.csv'))
     fig, ax = plt.subplots(figsize=(6, 4))
-    for t in sorted({int(r['threads']) for r in rows}):
-        pts = sorted((int(r['n_hyp']), float(r['s_per_hyp']) * 1e3) for r in rows if int(r['threads']) == t)
-        ax.plot([p[0] for p in pts], [p[1] for p in pts], 'o-', label=f'{t} thread' + ('s' if t > 1 else ''))
+    for key in sorted({(r['path'], int(r['threads'])) for r in rows}):
+        pts = sorted((int(r['n_hyp']), float(r['s_per_hyp']) * 1e3) for r in rows
+                     if (r['path'], int(r['threads'])) == key)
+        ax.plot([p[0] for p in pts], [p[1] for p in pts], 'o-', label=f'{key[0]}, {key[1]} thread' + ('s' if key[1] > 1 else ''))
     ax.set_xscale('log')
     ax.set_xlabel('hypotheses in the scan (synthetic sbottom RegionA grid)')
     ax.set_ylabel('wall time per hypothesis [ms]')
-    ax.set_title('hfx CPU: time per hypothesis vs batch size')
+    ax.set_title('hfx: time per hypothesis vs batch size')
     ax.grid(True, which='both', alpha=0.3)
     ax.legend()
     fig.tight_layout()

@@ -61,8 +61,12 @@ dirty=$(git status --porcelain --untracked-files=no 2>/dev/null | grep -q . && e
   echo "## Machine"
   echo
   echo "- CPU: $cpu; $sockets socket(s) x $cores core(s), $threads hardware threads (nproc)"
-  echo "- GPU: ${gpu:-none} (hfx has no GPU backend wired yet: GPU columns say n/a)"
+  echo "- GPU: ${gpu:-none} (GPU column: the batched CUDA backend, when hfx was built with CUDA and a device is present; n/a otherwise)"
   echo "- load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
+  if awk -v l="$(cut -d' ' -f1 /proc/loadavg)" -v n="$threads" 'BEGIN { exit !(l > n / 2) }'; then
+    echo "- **WARNING: the machine was busy (load above half its hardware threads): the wall-clock numbers"
+    echo "  below are pessimistic and the thread scaling is not meaningful. Rerun on a quiet machine.**"
+  fi
   echo "- pyhf: $pyhf_ver (numpy backend, scipy optimizer; \`$plot_py\`)"
   echo
   echo "## Throughput: hfx vs pyhf (\`hfx bench\`)"
@@ -87,7 +91,8 @@ dirty=$(git status --porcelain --untracked-files=no 2>/dev/null | grep -q . && e
   echo
   echo "## Scaling curves"
   echo
-  echo "Time per hypothesis as the scan grows (synthetic sbottom grid, wall clock):"
+  echo "Time per hypothesis as the scan grows (synthetic sbottom grid, wall clock; per_hypothesis ="
+  echo "run_scan's path, batched_* = compile + model_batch + batch_hypotest):"
   echo
   echo '```'
   cat "$out/scaling_batch.csv"

@@ -159,7 +159,10 @@ int run_child(const arg_parser& p) {
     batch_options bo;
     bo.hypotest.stat = opt.stat;
     bo.threads = threads;
-    const std::size_t chunk = std::size_t(std::max(1L, p.get_int("--chunk")));
+    // Chunk: enough hypotheses in flight to fill a GPU (one thread per hypothesis) while the
+    // compiled models of a chunk stay well below a GiB on the host.
+    const long chunk_opt = p.get_int("--chunk");
+    const std::size_t chunk = std::size_t(chunk_opt > 0 ? chunk_opt : be == backend_kind::cuda ? 16384 : 4096);
     for (std::size_t c0 = 0; c0 < todo.size(); c0 += chunk) {
       const std::size_t c1 = std::min(todo.size(), c0 + chunk);
       auto ta = clock_type::now();
@@ -182,7 +185,10 @@ int run_child(const arg_parser& p) {
       });
       batch_builder bb;
       for (std::size_t k = 0; k < models.size(); ++k)
-        if (models[k]) bb.add(*models[k], k);
+        if (models[k]) {
+          bb.add(*models[k], k);
+          models[k].reset();
+        }
       models.clear();
       std::vector<model_batch> batches = bb.finish();
       t_compile += since(ta);
@@ -435,18 +441,23 @@ void scaling(const bench_ctx& c, const fs::path& out_dir, const std::string& bas
   fs::create_directories(out_dir);
   {
     std::ofstream f(out_dir / "scaling_batch.csv");
-    f << "threads,n_hyp,wall_s,s_per_hyp,peak_rss_kib\n";
+    f << "path,threads,n_hyp,wall_s,s_per_hyp,peak_rss_kib\n";
     std::vector<long> sizes = c.quick ? std::vector<long>{10, 30, 100} : std::vector<long>{10, 30, 100, 300, 1000, 3000};
-    for (int t : {1, c.all_threads}) {
+    // per_hypothesis: evaluate_hypothesis per hypothesis (run_scan's path) on 1 and all
+    // threads; batched_cpu / batched_cuda: compile, pack one model_batch, batch_hypotest.
+    struct curve { std::string path, batched; int threads; long max_n; };
+    std::vector<curve> curves = {{"per_hypothesis", "", 1, 1000}};
+    if (c.all_threads > 1) curves.push_back({"per_hypothesis", "", c.all_threads, 1L << 40});
+    curves.push_back({"batched_cpu", "cpu", c.all_threads, 1L << 40});
+    if (cuda_device_count() > 0) curves.push_back({"batched_cuda", "cuda", c.all_threads, 1L << 40});
+    for (const auto& cv : curves)
       for (long n : sizes) {
-        if (t == 1 && n > 1000) continue;
-        std::cerr << "hfx bench: scaling batch threads=" << t << " n=" << n << std::endl;
-        const json r = child_run(c, base_config, t, n, "all", 0, {});
-        f << t << "," << n << "," << r["wall_s"].get<double>() << "," << r["wall_s"].get<double>() / n << ","
-          << r["peak_rss_kib"].get<long>() << "\n";
+        if (n > cv.max_n) continue;
+        std::cerr << "hfx bench: scaling batch " << cv.path << " threads=" << cv.threads << " n=" << n << std::endl;
+        const json r = child_run(c, base_config, cv.threads, n, "all", 0, {}, cv.batched);
+        f << cv.path << "," << cv.threads << "," << n << "," << r["wall_s"].get<double>() << ","
+          << r["wall_s"].get<double>() / n << "," << r["peak_rss_kib"].get<long>() << "\n";
       }
-      if (c.all_threads == 1) break;
-    }
   }
   {
     std::ofstream f(out_dir / "scaling_model.csv");
@@ -505,7 +516,8 @@ int cmd_bench(const std::vector<std::string>& args) {
   p.option("--select", "(internal) slice selection", std::string("all"));
   p.option("--limit", "(internal) at most this many hypotheses", std::string("0"));
   p.option("--batched", "(internal) batched path on backend cpu|cuda (default: per-hypothesis path)", std::string(""));
-  p.option("--chunk", "(internal) hypotheses compiled and batched at a time (batched path)", std::string("4096"));
+  p.option("--chunk", "(internal) hypotheses compiled and batched at a time (batched path; 0 = 4096 on cpu, 16384 on cuda)",
+           std::string("0"));
   p.multi("--cls-for", "(internal) report CLs of this hypothesis");
   if (!p.parse(args)) return 0;
   p.require_positionals(0, 0);
