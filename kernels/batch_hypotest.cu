@@ -166,12 +166,13 @@ std::vector<hypotest_record> cuda_batch_hypotest(const batch_view& b, double mu_
   const std::size_t per_item = op.work_stride * sizeof(double) + op.iwork_stride * sizeof(int) +
                                op.bwork_stride + sizeof(hypotest_record);
   const std::int64_t chunk = items_in_memory(per_item, 2, opt.memory_fraction, n, opt.max_in_flight);
-  const std::int64_t threads = ((chunk + block - 1) / block) * block;  // scratch slots per launch
+  const std::int64_t threads = slots_for_chunk(chunk, block);  // scratch slots per launch
+  const std::vector<chunk_launch> plan = plan_chunks(n, chunk, block);
+  const int sets = n > chunk ? 2 : 1;
   cuda::device_buffer<double> work[2];
   cuda::device_buffer<int> iwork[2];
   cuda::device_buffer<std::uint8_t> bwork[2];
   cuda::device_buffer<hypotest_record> out[2];
-  const int sets = n > chunk ? 2 : 1;
   for (int k = 0; k < sets; ++k) {
     work[k] = cuda::device_buffer<double>(op.work_stride * threads);
     iwork[k] = cuda::device_buffer<int>(op.iwork_stride * threads);
@@ -181,21 +182,21 @@ std::vector<hypotest_record> cuda_batch_hypotest(const batch_view& b, double mu_
   cuda::pinned_buffer<hypotest_record> host_out{std::size_t(n)};
   cuda::stream streams[2];
 
-  std::int64_t c = 0;
-  for (std::int64_t start = 0; start < n; start += chunk, ++c) {
-    const int k = int(c % sets);
-    const std::int64_t cnt = std::min(chunk, n - start);
+  // Chunk c runs on stream c % 2 with buffer set c % 2: the stream orders it after chunk
+  // c - 2's copy-back, while chunk c - 1 (other stream) computes or copies concurrently.
+  for (const chunk_launch& L : plan) {
+    const int k = L.set;
     hypotest_op o = op;
-    o.hyp0 = start;
+    o.hyp0 = L.start;
     o.work = work[k].get();
     o.iwork = iwork[k].get();
     o.bwork = bwork[k].get();
     o.out = out[k].get();
-    const launch_config cfg = launch_for(cnt, threads, block);
-    grid_stride_kernel<<<unsigned(cfg.grid), unsigned(cfg.block), 0, streams[k].get()>>>(cnt, o);
+    grid_stride_kernel<<<unsigned(L.cfg.grid), unsigned(L.cfg.block), 0, streams[k].get()>>>(L.count, o);
     HFX_CUDA_CHECK_LAUNCH();
-    HFX_CUDA_CHECK(cudaMemcpyAsync(host_out.get() + start, out[k].get(), std::size_t(cnt) * sizeof(hypotest_record),
-                                   cudaMemcpyDeviceToHost, streams[k].get()));
+    HFX_CUDA_CHECK(cudaMemcpyAsync(host_out.get() + L.start, out[k].get(),
+                                   std::size_t(L.count) * sizeof(hypotest_record), cudaMemcpyDeviceToHost,
+                                   streams[k].get()));
   }
   streams[0].sync();
   streams[1].sync();

@@ -74,14 +74,36 @@ bool guard_intact(const std::vector<double>& w, std::size_t used) {
   return true;
 }
 
+TEST(KernelEmulation, ChunkPlanCoversTheBatch) {
+  for (std::int64_t n : {1, 5, 7, 64, 1000})
+    for (std::int64_t chunk : {1, 3, 64, 5000})
+      for (std::int64_t block : {1, 2, 64}) {
+        SCOPED_TRACE("n " + std::to_string(n) + " chunk " + std::to_string(chunk) + " block " + std::to_string(block));
+        const auto plan = hfx::plan_chunks(n, chunk, block);
+        std::int64_t next = 0;
+        for (std::size_t c = 0; c < plan.size(); ++c) {
+          EXPECT_EQ(plan[c].start, next);
+          EXPECT_GE(plan[c].count, 1);
+          EXPECT_LE(plan[c].count, chunk);
+          EXPECT_EQ(plan[c].set, n > chunk ? int(c % 2) : 0);  // alternating buffer sets / streams
+          EXPECT_LE(plan[c].cfg.threads(), hfx::slots_for_chunk(chunk, block));  // scratch slots allocated
+          EXPECT_GE(plan[c].cfg.threads(), plan[c].count);  // one thread per hypothesis
+          next += plan[c].count;
+        }
+        EXPECT_EQ(next, n);
+      }
+  EXPECT_TRUE(hfx::plan_chunks(0, 3, 2).empty());
+}
+
 TEST(KernelEmulation, HypotestKernelMatchesCpuBackend) {
-  // Seven hypotheses on 2 x 2 threads: slots are reused by the grid-stride loop.
+  // The CUDA backend's control flow (cuda_batch_hypotest) with the emulator in place of the
+  // launches: seven hypotheses in chunks of 3 on 2-thread blocks, two buffer sets.
   const hfx::model_batch mb = hfx::test::sbottom_batch(7, 30);
   const hfx::batch_view b = mb.view();
   const hfx::hypotest_settings st = hfx::to_settings(hfx::hypotest_options{});
   const auto reference = hfx::cpu_batch_hypotest(b, 1.0, st, 2);
 
-  const hfx::launch_config cfg{2, 2};
+  const std::int64_t chunk = 3, block = 2, slots = hfx::slots_for_chunk(chunk, block);
   std::vector<std::uint8_t> local(std::size_t(b.s.n_pars));
   std::vector<int> bin_count(std::size_t(b.s.n_bins));
   hfx::mark_local_components(b.s, local.data(), bin_count.data());
@@ -93,27 +115,36 @@ TEST(KernelEmulation, HypotestKernelMatchesCpuBackend) {
   op.work_stride = hfx::hypotest_work_size(b.s);
   op.iwork_stride = hfx::hypotest_iwork_size(b.s);
   op.bwork_stride = hfx::hypotest_bwork_size(b.s);
-  // Scratch starts as NaN garbage: the body must not rely on zeroed memory.
-  std::vector<double> work(op.work_stride * cfg.threads() + guard_len, std::numeric_limits<double>::quiet_NaN());
-  std::fill(work.begin() + op.work_stride * cfg.threads(), work.end(), guard_value);
-  std::vector<int> iwork(op.iwork_stride * cfg.threads(), -7);
-  std::vector<std::uint8_t> bwork(op.bwork_stride * cfg.threads(), 0xAB);
-  op.work = work.data();
-  op.iwork = iwork.data();
-  op.bwork = bwork.data();
-
-  // Two launches over parts of the batch (how the CUDA backend chunks it): hyp0 offsets.
+  // Per set: scratch that starts as NaN garbage (the body must not rely on zeroed memory)
+  // followed by a guard region, and the chunk's records.
+  struct buffer_set {
+    std::vector<double> work;
+    std::vector<int> iwork;
+    std::vector<std::uint8_t> bwork;
+    std::vector<hfx::hypotest_record> out;
+  } sets[2];
+  for (auto& bs : sets) {
+    bs.work.assign(op.work_stride * slots + guard_len, std::numeric_limits<double>::quiet_NaN());
+    std::fill(bs.work.begin() + op.work_stride * slots, bs.work.end(), guard_value);
+    bs.iwork.assign(op.iwork_stride * slots, -7);
+    bs.bwork.assign(op.bwork_stride * slots, 0xAB);
+    bs.out.resize(std::size_t(chunk));
+  }
   std::vector<hfx::hypotest_record> out(std::size_t(b.n_hyp));
-  const std::int64_t split = 3;
-  hfx::hypotest_op first = op;
-  first.out = out.data();
-  hfx::emulate_launch(cfg, split, first);
-  hfx::hypotest_op second = op;
-  second.hyp0 = split;
-  second.out = out.data() + split;
-  hfx::emulate_launch(cfg, b.n_hyp - split, second);
-
-  EXPECT_TRUE(guard_intact(work, op.work_stride * cfg.threads()));
+  const auto plan = hfx::plan_chunks(b.n_hyp, chunk, block);
+  ASSERT_EQ(plan.size(), 3u);
+  for (const auto& L : plan) {
+    buffer_set& bs = sets[L.set];
+    hfx::hypotest_op o = op;
+    o.hyp0 = L.start;
+    o.work = bs.work.data();
+    o.iwork = bs.iwork.data();
+    o.bwork = bs.bwork.data();
+    o.out = bs.out.data();
+    hfx::emulate_launch(L.cfg, L.count, o);
+    std::copy(bs.out.begin(), bs.out.begin() + L.count, out.begin() + L.start);  // the copy-back
+  }
+  for (const auto& bs : sets) EXPECT_TRUE(guard_intact(bs.work, op.work_stride * slots));
   for (std::int32_t h = 0; h < b.n_hyp; ++h)
     EXPECT_TRUE(hfx::test::records_identical(out[h], reference[h])) << "hypothesis " << h;
 }
