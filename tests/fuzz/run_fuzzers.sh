@@ -35,9 +35,11 @@ fi
 seeds="$build/seeds"
 rm -rf "$seeds"
 mkdir -p "$seeds"
-find tests/data/bad tests/data/pyhf-validation tests/data/fuzz tests/data/json_patch_cases.json \
-  -maxdepth 3 -type f -name '*.json' -size -20k 2>/dev/null | while read -r f; do
-  cp "$f" "$seeds/$(echo "$f" | tr '/' '_')"
+for d in tests/data/bad tests/data/pyhf-validation tests/data/fuzz; do
+  [ -d "$d" ] || continue
+  find "$d" -maxdepth 3 -type f -size -20k | while read -r f; do
+    cp "$f" "$seeds/$(echo "$f" | tr '/' '_')"
+  done
 done
 # JSON Patch cases as {"doc", "ops"} inputs for fuzz_patch.
 if command -v python3 >/dev/null 2>&1 && [ -f tests/data/json_patch_cases.json ]; then
