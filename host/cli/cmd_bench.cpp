@@ -243,6 +243,7 @@ struct bench_ctx {
   int all_threads = 1;
   bool quick = false;
   std::string pyhf;     // python command with pyhf importable, or ""
+  bool pyhf_disabled = false;  // --no-pyhf
   int pyhf_sample = 4;
   std::string tolerances = "1e-10,default";
   std::uint64_t seed = 1;
@@ -390,7 +391,7 @@ json bench_row(const bench_ctx& c, const std::string& label, const std::string& 
     row["pyhf_per_s"] = rates;
     row["max_abs_cls_diff"] = diffs;
   } else {
-    row["pyhf_per_s"] = c.pyhf.empty() ? json("not installed") : json("not run");
+    row["pyhf_per_s"] = c.pyhf_disabled ? json("not run") : c.pyhf.empty() ? json("not installed") : json("not run");
   }
   return row;
 }
@@ -531,7 +532,8 @@ int cmd_bench(const std::vector<std::string>& args) {
   c.pyhf_sample = c.quick ? 1 : int(p.get_int("--pyhf-sample"));
   c.tolerances = p.get("--tolerances");
   c.seed = std::uint64_t(p.get_int("--seed"));
-  if (!p.has("--no-pyhf")) {
+  c.pyhf_disabled = p.has("--no-pyhf");
+  if (!c.pyhf_disabled) {
     const char* env = std::getenv("PYHF_PY");
     const std::string py = env && *env ? env : "python3";
     if (std::system((shell_quote(py) + " -c 'import pyhf, scipy, jsonpatch' >/dev/null 2>&1").c_str()) == 0)
@@ -582,7 +584,7 @@ int cmd_bench(const std::vector<std::string>& args) {
   json doc = {{"machine", {{"cpu", cpu_model()}, {"hardware_threads", resolve_threads(0)},
                            {"cuda_devices", cuda_device_count()}, {"cuda", cuda_device_description()}}},
               {"threads_all", c.all_threads}, {"quick", c.quick}, {"seed", c.seed},
-              {"pyhf", c.pyhf.empty() ? json("not installed") : json(c.pyhf)}, {"wall_s", since(t0)}, {"rows", rows}};
+              {"pyhf", c.pyhf_disabled ? json("not run") : c.pyhf.empty() ? json("not installed") : json(c.pyhf)}, {"wall_s", since(t0)}, {"rows", rows}};
   if (auto f = p.get_opt("--json-out")) std::ofstream(*f) << doc.dump(1) << "\n";
   std::error_code ec;
   fs::remove_all(c.tmp, ec);
