@@ -166,30 +166,35 @@ int run_child(const arg_parser& p) {
     for (std::size_t c0 = 0; c0 < todo.size(); c0 += chunk) {
       const std::size_t c1 = std::min(todo.size(), c0 + chunk);
       auto ta = clock_type::now();
-      std::vector<std::optional<compiled_model>> models(c1 - c0);
+      // Compiled in slices of `pack` and packed right away, so at most `pack` unpacked
+      // models exist at a time (the batch keeps each background segment once).
+      constexpr std::size_t pack = 512;
       std::vector<std::string> names(c1 - c0);
-      parallel_for(c1 - c0, threads, [&](std::size_t k, int) {
-        const std::size_t h = todo[c0 + k];
-        try {
-          if (grid) {
-            const patchset one = grid->single(h);
-            names[k] = one.patches[0].name;
-            models[k] = compile_model(apply_patch(ws, one, one.patches[0]), opt.model, cfg.workspace);
-          } else {
-            names[k] = ps.patches[h].name;
-            models[k] = compile_model(apply_patch(ws, ps, ps.patches[h]), opt.model, cfg.workspace);
-          }
-        } catch (const error&) {
-          ++failed;
-        }
-      });
       batch_builder bb;
-      for (std::size_t k = 0; k < models.size(); ++k)
-        if (models[k]) {
-          bb.add(*models[k], k);
-          models[k].reset();
-        }
-      models.clear();
+      for (std::size_t s0 = 0; s0 < c1 - c0; s0 += pack) {
+        const std::size_t s1 = std::min(c1 - c0, s0 + pack);
+        std::vector<std::optional<compiled_model>> models(s1 - s0);
+        parallel_for(s1 - s0, threads, [&](std::size_t j, int) {
+          const std::size_t k = s0 + j, h = todo[c0 + k];
+          try {
+            if (grid) {
+              const patchset one = grid->single(h);
+              names[k] = one.patches[0].name;
+              models[j] = compile_model(apply_patch(ws, one, one.patches[0]), opt.model, cfg.workspace);
+            } else {
+              names[k] = ps.patches[h].name;
+              models[j] = compile_model(apply_patch(ws, ps, ps.patches[h]), opt.model, cfg.workspace);
+            }
+          } catch (const error&) {
+            ++failed;
+          }
+        });
+        for (std::size_t j = 0; j < models.size(); ++j)
+          if (models[j]) {
+            bb.add(*models[j], s0 + j);
+            models[j].reset();
+          }
+      }
       std::vector<model_batch> batches = bb.finish();
       t_compile += since(ta);
       ta = clock_type::now();
