@@ -8,7 +8,9 @@
 #   env: BUILD (default build-bench), JOBS (default nproc), PYHF_PY (python with pyhf 0.7.6;
 #        found automatically from /work/shared/tools/setup_pyhf.sh when present),
 #        MICRO_MIN_TIME (seconds per micro-benchmark, default 0.5; --quick: 0.1)
-# Run it on a quiet machine: both tables are wall-clock measurements.
+# Run it on a quiet machine: both tables are wall-clock measurements. A full run on 2 cores
+# takes ~15-20 minutes (the 100k synthetic scan and pyhf's ~3 s hypotests dominate);
+# --quick takes ~3 minutes.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 root=$(cd "$here/.." && pwd)
@@ -81,7 +83,9 @@ dirty=$(git status --porcelain --untracked-files=no 2>/dev/null | grep -q . && e
   echo "Peak RSS is that of the child process that ran the all-threads measurement (getrusage"
   echo "ru_maxrss; no output file, records discarded). Synthetic rows: grids made from sbottom"
   echo "RegionA's patchset by interpolating between neighbouring real signal points"
-  echo "(include/hfx/synthetic_grid.hpp); pyhf times a sample of the same synthetic patches."
+  echo "(include/hfx/synthetic_grid.hpp); pyhf times a sample of the same synthetic patches. The"
+  echo "synthetic rows' hfx/s include generating each patch (BM_stage_synthetic_patch below, a few %"
+  echo "of a sbottom hypothesis). pyhf runs in one process with numpy's default BLAS threading."
   echo
   echo "## Stage micro-benchmarks (\`$BUILD/hfx_bench\`, 1 thread unless stated)"
   echo
