@@ -128,6 +128,14 @@ hypotest_outcome hypotest_engine::at(double mu) {
   r.q_obs = test_stat_value(opt_.stat, mu, r.muhat, r.fits[fit_fixed_mu].twice_nll, base_[0].twice_nll);
   r.q_asimov = test_stat_value(opt_.stat, mu, x_asimov_free_[poi], r.fits[fit_asimov_mu].twice_nll,
                                base_[2].twice_nll);
+  // q below the fits' resolution is zero: the fits stop when the remaining decrease of
+  // twice_nll is < 1e-10, so at mu = muhat the fixed and free fits may differ by round-off
+  // (seen: q = 7e-14 with q_A = 0 at mu = 0, which pyhf's qtilde formula turns into
+  // (q - q_A) / (2 sqrt(q_A)) = inf and CLs = NaN, breaking the limit bracket at mu = 0).
+  // Snapping moves CLs by at most ~1e-5 relative (sqrt(1e-10)).
+  constexpr double q_resolution = 1e-10;
+  if (r.q_obs < q_resolution) r.q_obs = 0.0;
+  if (r.q_asimov < q_resolution) r.q_asimov = 0.0;
   r.cls = asymptotic_cls(opt_.stat, r.q_obs, r.q_asimov);
   return r;
 }
