@@ -26,8 +26,10 @@ test: build
 run: build
 	@scripts/run_main.sh $(BUILD)
 
-bench: build
-	@$(BUILD)/hfx_bench
+# Benchmarks: stage micro-benchmarks + throughput table with pyhf side by side (when pyhf
+# 0.7.6 is importable) -> bench/RESULTS.md. `make bench ARGS=--quick` for a short run.
+bench: setup
+	@bench/run_bench.sh $(ARGS)
 
 clean:
 	rm -rf $(BUILD)
