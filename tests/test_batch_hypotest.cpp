@@ -3,6 +3,7 @@
 // patched published likelihoods packed into batches (shared background).
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <cstdint>
 #include <cstring>
 
@@ -68,6 +69,21 @@ TEST(BatchHypotest, SbottomOtherMuAndStatistics) {
   hfx::hypotest_options single;
   single.two_starts = false;
   expect_engine_identical(mb, 2.0, single);
+}
+
+TEST(BatchHypotest, MuZeroSnapsRoundOffTestStatistics) {
+  // At mu = 0 the fixed and free fits can differ by round-off (q ~ 1e-14, q_A = 0): both
+  // paths snap q below q_resolution to 0, so CLs is finite (not inf/inf) and identical.
+  const hfx::model_batch mb = hfx::test::sbottom_batch(8, 27);
+  expect_engine_identical(mb, 0.0, hfx::hypotest_options{});
+  const auto recs = hfx::cpu_batch_hypotest(mb.view(), 0.0, hfx::to_settings({}));
+  for (const auto& r : recs) {
+    EXPECT_TRUE(r.q_obs == 0.0 || r.q_obs >= hfx::q_resolution);
+    EXPECT_TRUE(r.q_asimov == 0.0 || r.q_asimov >= hfx::q_resolution);
+    if (r.q_asimov > 0.0) {
+      EXPECT_TRUE(std::isfinite(r.cls.cls));
+    }
+  }
 }
 
 TEST(BatchHypotest, StausBitIdenticalToEngine) {

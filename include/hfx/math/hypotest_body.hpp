@@ -11,7 +11,8 @@
 //   asimov_free x = x_asimov_def                fit to asimov, POI free
 //   fixed_mu    x = x_free                      fit to data, POI fixed at mu, two starts
 //   asimov_mu   x = x_asimov_free               fit to asimov, POI fixed at mu, two starts
-// then the test statistics (test_stat_value) and CLs (asymptotic_cls).
+// then the test statistics (test_stat_value, snapped to 0 below q_resolution) and CLs
+// (asymptotic_cls).
 // The CPU batch backend runs it in threads over hypotheses, the CUDA backend in a
 // grid-stride kernel over hypotheses; both therefore produce the engine's numbers.
 #pragma once
@@ -63,6 +64,14 @@ HFX_HDI std::size_t hypotest_work_size(const model_structure& s) {
 HFX_HDI std::size_t hypotest_iwork_size(const model_structure& s) { return fit_iwork_size(s); }
 // Bytes of work: the per-fit fixed mask.
 HFX_HDI std::size_t hypotest_bwork_size(const model_structure& s) { return std::size_t(s.n_pars); }
+
+// A test statistic below the fits' resolution is zero (host/infer.cpp hypotest_engine::at,
+// commit 2df672a): the fits stop when the remaining decrease of twice_nll is < 1e-10, so at
+// mu = muhat the fixed and free fits may differ by round-off (q = 7e-14 with q_A = 0 gives
+// pyhf's qtilde formula inf and CLs = NaN). Snapping moves CLs by at most ~1e-5 relative.
+// The engine should call this function too, so that the rule is written once.
+constexpr double q_resolution = 1e-10;
+HFX_HDI double snap_test_stat(double q) { return q < q_resolution ? 0.0 : q; }
 
 namespace detail {
 
@@ -168,6 +177,8 @@ HFX_HDI hypotest_record hypotest_one(const model_view& m, double mu, const hypot
                                                           iwork, x_tmp));
   r.q_obs = test_stat_value(st.stat, mu, r.muhat, r.twice_nll[3], r.twice_nll[0]);
   r.q_asimov = test_stat_value(st.stat, mu, r.muhat_asimov, r.twice_nll[4], r.twice_nll[2]);
+  r.q_obs = snap_test_stat(r.q_obs);
+  r.q_asimov = snap_test_stat(r.q_asimov);
   r.cls = asymptotic_cls(st.stat, r.q_obs, r.q_asimov);
   return r;
 }
