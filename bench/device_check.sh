@@ -21,22 +21,28 @@ command -v nvidia-smi >/dev/null && nvidia-smi --query-gpu=name,memory.total,dri
 
 step "configure + build ($BUILD_DIR, $JOBS jobs)"
 cmake -S . -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=Release -DHFX_CUDA=ON >/dev/null || exit 1
-cmake --build "$BUILD_DIR" -j "$JOBS" --target test_cuda_backend test_kernel_emulation hfx_bench 2>&1 | tail -n 3 || exit 1
+targets="test_cuda_backend test_kernel_emulation"
+have_bench=0
+known_targets=$(cmake --build "$BUILD_DIR" --target help 2>/dev/null || true)
+if grep -q hfx_bench <<<"$known_targets"; then targets="$targets hfx_bench"; have_bench=1
+else echo "hfx_bench not configured (Google Benchmark not found): throughput skipped"; status=1; fi
+cmake --build "$BUILD_DIR" -j "$JOBS" --target $targets 2>&1 | tail -n 3 || exit 1
 mkdir -p "$LOG_DIR"
 
 step "GPU consistency tests"
 timeout 150 "$BUILD_DIR/test_cuda_backend" --gtest_color=no 2>&1 | tee "$LOG_DIR/test_cuda_backend.log" | \
-  grep -E '^\[ *(OK|FAILED|SKIPPED|PASSED) *\]|Failure|error|skipped' || true
+  grep -E '^\[ *(OK|FAILED|SKIPPED) *\] [A-Za-z]+\.[A-Za-z]+ \(|^\[  PASSED  \]|Failure' || true
 grep -q '^\[  PASSED  \]' "$LOG_DIR/test_cuda_backend.log" && ! grep -q '^\[  FAILED  \]' "$LOG_DIR/test_cuda_backend.log" || status=1
-if grep -q '^\[  SKIPPED \]' "$LOG_DIR/test_cuda_backend.log"; then echo "WARNING: GPU tests skipped (no device seen)"; status=1; fi
+if grep -q '^\[  SKIPPED \] CudaBackend\.' "$LOG_DIR/test_cuda_backend.log"; then echo "WARNING: GPU tests skipped (no device seen)"; status=1; fi
 timeout 60 "$BUILD_DIR/test_kernel_emulation" --gtest_brief=1 --gtest_color=no >"$LOG_DIR/test_kernel_emulation.log" 2>&1 \
   && echo "kernel emulation: passed" || { echo "kernel emulation: FAILED (see $LOG_DIR/test_kernel_emulation.log)"; status=1; }
 
 step "throughput"
-timeout 200 "$BUILD_DIR/hfx_bench" --benchmark_filter='^BatchHypotest/' --benchmark_format=csv \
+[ "$have_bench" -eq 1 ] && timeout 200 "$BUILD_DIR/hfx_bench" --benchmark_filter='^BatchHypotest/' --benchmark_format=csv \
   >"$LOG_DIR/throughput.csv" 2>"$LOG_DIR/throughput.err" || { echo "throughput run failed or timed out"; status=1; }
 
 step "summary"
+touch "$LOG_DIR/throughput.csv"
 printf '%-12s %-6s %10s %9s %12s %10s %6s %6s %9s\n' dataset backend hypotheses seconds hypotests/s converged pars bins work_KiB
 # CSV columns: name,iterations,real_time,cpu_time,time_unit,...,error_occurred,error_message,<counters>
 awk -F, 'NR==1 { for (i = 1; i <= NF; ++i) { h = $i; gsub(/"/, "", h); col[h] = i }; next }
