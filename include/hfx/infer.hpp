@@ -16,6 +16,7 @@
 
 #include "hfx/fit.hpp"
 #include "hfx/math/asymptotics.hpp"
+#include "hfx/math/hypotest_body.hpp"
 #include "hfx/model.hpp"
 
 namespace hfx {
@@ -47,36 +48,28 @@ struct hypotest_outcome {
   bool all_converged() const;
 };
 
-// Evaluates hypothesis tests on one hypothesis. Not thread-safe; use one per thread.
+// Evaluates hypothesis tests on one hypothesis: a host wrapper over the HFX_HD body
+// (math/hypotest_body.hpp: hypotest_prepare, hypotest_at), the same code the batched CPU and
+// CUDA backends run, so all three give the same bits. Not thread-safe; one per thread.
 class hypotest_engine {
  public:
-  // Throws model_error when the model has no POI.
+  // Throws model_error when the model has no POI or the POI is fixed.
   hypotest_engine(const model_view& m, const hypotest_options& opt);
   // The mu-independent fits (done lazily by the first at()).
   void prepare();
-  // Hypothesis test at POI value mu.
+  // Hypothesis test at POI value mu (warm-started from the previous mu).
   hypotest_outcome at(double mu);
-  const std::array<fit_summary, 3>& base_fits() const { return base_; }
-  double muhat() const { return x_free_[m_.s.poi]; }
+  double muhat();
 
  private:
-  fit_summary run_fit(const double* data, double* x, bool fix_poi, double poi_value);
-  fit_summary run_fit_two_starts(const double* data, double* x, bool fix_poi, double poi_value);
-  // The second start point: the inits, with alphas moved off the kink of code0/code1.
-  void second_start(std::vector<double>& x) const;
-  bool kinked_ = false;
   model_view m_;
-  hypotest_options opt_;
-  fit_workspace ws_;
-  std::vector<double> data_, asimov_;
-  std::vector<double> x_free_, x_asimov_def_, x_asimov_free_;
-  std::array<fit_summary, 3> base_{};
+  hypotest_settings st_;
+  std::vector<std::uint8_t> local_, bwork_;
+  std::vector<double> work_;
+  std::vector<int> iwork_;
+  hypotest_state h_{};
+  hypotest_record base_{};
   bool prepared_ = false;
-  // Warm starts: last fixed-mu solutions.
-  double last_mu_ = 0.0;
-  bool have_last_ = false;
-  std::vector<double> x_last_mu_, x_last_asimov_mu_;
-  std::vector<double> x_tmp_;
 };
 
 }  // namespace hfx

@@ -69,7 +69,6 @@ HFX_HDI std::size_t hypotest_bwork_size(const model_structure& s) { return std::
 // commit 2df672a): the fits stop when the remaining decrease of twice_nll is < 1e-10, so at
 // mu = muhat the fixed and free fits may differ by round-off (q = 7e-14 with q_A = 0 gives
 // pyhf's qtilde formula inf and CLs = NaN). Snapping moves CLs by at most ~1e-5 relative.
-// The engine should call this function too, so that the rule is written once.
 constexpr double q_resolution = 1e-10;
 HFX_HDI double snap_test_stat(double q) { return q < q_resolution ? 0.0 : q; }
 
@@ -82,7 +81,7 @@ struct body_fit {
   std::uint8_t at_bound;
 };
 
-// hypotest_engine::run_fit.
+// One fit of the hypothesis test: the model's fixed mask, plus the POI when fix_poi.
 HFX_HDI body_fit body_run_fit(const model_view& m, const double* data, double* x, bool fix_poi, double poi_value,
                               const hypotest_settings& st, const std::uint8_t* local, std::uint8_t* fixed,
                               double* fwork, int* iwork) {
@@ -96,24 +95,49 @@ HFX_HDI body_fit body_run_fit(const model_view& m, const double* data, double* x
   return body_fit{o.twice_nll, o.iterations, o.status, std::uint8_t(o.at_bound != 0)};
 }
 
-// hypotest_engine::run_fit_two_starts; x_tmp has n_pars doubles.
+// code0/code1 interpolation has a kink at alpha = 0, where every alpha starts.
+HFX_HDI bool has_kinks(const model_structure& s) {
+  return s.normsys_code == interp_code::code1 || s.histosys_code == interp_code::code0;
+}
+
+// The second start point: the inits, with the alphas of kinked models moved just right of
+// the kink, so that the one-sided derivatives point the other way than from the inits.
+HFX_HDI void second_start(const model_view& m, double* x) {
+  const int P = m.s.n_pars;
+  for (int i = 0; i < P; ++i) x[i] = m.init[i];
+  if (!has_kinks(m.s)) return;
+  constexpr double nudge = 0.01;
+  for (int i = 0; i < P; ++i) {
+    const auto k = modifier_kind(m.s.comp_kind[i]);
+    if ((k == modifier_kind::histosys || k == modifier_kind::normsys) && !m.fixed[i] && x[i] == 0.0)
+      x[i] = nudge < m.hi[i] ? nudge : m.hi[i];
+  }
+}
+
+// Keeps the better of two fits (converged first, then the lower twice_nll) in x.
+HFX_HDI body_fit keep_better(body_fit a, body_fit b, double* x, const double* xb, int P) {
+  const bool a_ok = a.status == fit_status::converged, b_ok = b.status == fit_status::converged;
+  if ((b_ok && !a_ok) || (b_ok == a_ok && b.twice_nll < a.twice_nll)) {
+    for (int i = 0; i < P; ++i) x[i] = xb[i];
+    b.iterations += a.iterations;
+    return b;
+  }
+  a.iterations += b.iterations;
+  return a;
+}
+
+// Published likelihoods have several local minima at fixed POI (seen on sbottom: a warm
+// start from mu = 0 and pyhf's start at the inits reach different minima), so fixed-POI fits
+// run from the warm start in x and from second_start(), keeping the better; x_tmp: n_pars.
 HFX_HDI body_fit body_run_fit_two_starts(const model_view& m, const double* data, double* x, bool fix_poi,
                                          double poi_value, const hypotest_settings& st,
                                          const std::uint8_t* local, std::uint8_t* fixed, double* fwork,
                                          int* iwork, double* x_tmp) {
   body_fit a = body_run_fit(m, data, x, fix_poi, poi_value, st, local, fixed, fwork, iwork);
   if (!st.two_starts) return a;
-  const int P = m.s.n_pars;
-  for (int i = 0; i < P; ++i) x_tmp[i] = m.init[i];
+  second_start(m, x_tmp);
   body_fit b = body_run_fit(m, data, x_tmp, fix_poi, poi_value, st, local, fixed, fwork, iwork);
-  const bool a_ok = a.status == fit_status::converged, b_ok = b.status == fit_status::converged;
-  if ((b_ok && !a_ok) || (b_ok == a_ok && b.twice_nll < a.twice_nll)) {
-    for (int i = 0; i < P; ++i) x[i] = x_tmp[i];
-    b.iterations += a.iterations;
-    return b;
-  }
-  a.iterations += b.iterations;
-  return a;
+  return keep_better(a, b, x, x_tmp, m.s.n_pars);
 }
 
 HFX_HDI void store_fit(hypotest_record& r, int k, const body_fit& f) {
@@ -125,61 +149,104 @@ HFX_HDI void store_fit(hypotest_record& r, int k, const body_fit& f) {
 
 }  // namespace detail
 
-// One hypothesis test of m at POI value mu. `local` is mark_local_components(m.s) (shared
-// by all hypotheses of a structure); work (hypotest_work_size doubles), iwork
-// (hypotest_iwork_size ints) and bwork (hypotest_bwork_size bytes) are this call's scratch.
-// Never throws; a model without POI gives valid = 0.
+// The state of one hypothesis' tests, carved out of hypotest_work_size() doubles: the fit
+// scratch, the observed and Asimov data, and the parameter points kept between POI values.
+struct hypotest_state {
+  double* fwork;
+  double* data;
+  double* asimov;
+  double* x_free;
+  double* x_adef;
+  double* x_afree;
+  double* x_mu;     // last fixed-POI fit to data (warm start for the next POI value)
+  double* x_amu;    // last fixed-POI fit to Asimov data
+  double* x_tmp;
+  int* iwork;
+  std::uint8_t* fixed;
+};
+
+HFX_HDI hypotest_state make_hypotest_state(const model_structure& s, double* work, int* iwork, std::uint8_t* bwork) {
+  const std::size_t P = std::size_t(s.n_pars), D = std::size_t(s.n_bins) + std::size_t(s.n_aux);
+  hypotest_state h;
+  h.fwork = work;
+  h.data = work + fit_work_size(s);
+  h.asimov = h.data + D;
+  h.x_free = h.asimov + D;
+  h.x_adef = h.x_free + P;
+  h.x_afree = h.x_adef + P;
+  h.x_mu = h.x_afree + P;
+  h.x_amu = h.x_mu + P;
+  h.x_tmp = h.x_amu + P;
+  h.iwork = iwork;
+  h.fixed = bwork;
+  return h;
+}
+
+// The mu-independent fits (pyhf's AsymptoticCalculator): free fit to data from the inits
+// (for kinked models also from second_start()), the fit with the POI fixed at 0 (1 for q0)
+// that defines the Asimov data, and the free fit to the Asimov data from its generating
+// point. Fills fits 0..2, muhat, muhat_asimov, and seeds the warm starts x_mu, x_amu.
+HFX_HDI void hypotest_prepare(const model_view& m, const hypotest_settings& st, const std::uint8_t* local,
+                              hypotest_state& h, hypotest_record& r) {
+  const int B = m.s.n_bins, A = m.s.n_aux, P = m.s.n_pars, poi = m.s.poi;
+  for (int b = 0; b < B; ++b) h.data[b] = m.obs[b];
+  for (int a = 0; a < A; ++a) h.data[B + a] = m.aux_obs[a];
+  for (int i = 0; i < P; ++i) h.x_free[i] = m.init[i];
+  detail::body_fit f0 = detail::body_run_fit(m, h.data, h.x_free, false, 0.0, st, local, h.fixed, h.fwork, h.iwork);
+  if (st.two_starts && detail::has_kinks(m.s)) {
+    // A code0/code1 fit leaves the kink on the side of the one-sided derivative and can stop
+    // in that side's local minimum (pyhf's validation model 2bin_2channel_coupledhistosys:
+    // twice_nll 30.285 at alpha = -0.19 against 29.287 at +0.31).
+    detail::second_start(m, h.x_tmp);
+    detail::body_fit f1 = detail::body_run_fit(m, h.data, h.x_tmp, false, 0.0, st, local, h.fixed, h.fwork, h.iwork);
+    f0 = detail::keep_better(f0, f1, h.x_free, h.x_tmp, P);
+  }
+  detail::store_fit(r, 0, f0);
+  const double asimov_mu = st.stat == test_stat::q0 ? 1.0 : 0.0;
+  for (int i = 0; i < P; ++i) h.x_adef[i] = h.x_free[i];
+  detail::store_fit(r, 1, detail::body_run_fit_two_starts(m, h.data, h.x_adef, true, asimov_mu, st, local, h.fixed,
+                                                          h.fwork, h.iwork, h.x_tmp));
+  expected_data(m, h.x_adef, h.asimov, h.fwork);
+  for (int i = 0; i < P; ++i) h.x_afree[i] = h.x_adef[i];
+  detail::store_fit(r, 2, detail::body_run_fit(m, h.asimov, h.x_afree, false, 0.0, st, local, h.fixed, h.fwork, h.iwork));
+  r.muhat = h.x_free[poi];
+  r.muhat_asimov = h.x_afree[poi];
+  for (int i = 0; i < P; ++i) h.x_mu[i] = h.x_free[i];
+  for (int i = 0; i < P; ++i) h.x_amu[i] = h.x_afree[i];
+}
+
+// The test at POI value mu after hypotest_prepare(): the two fixed-POI fits (warm-started
+// from the previous mu, or from the free fits the first time), the test statistics and CLs.
+HFX_HDI void hypotest_at(const model_view& m, double mu, const hypotest_settings& st, const std::uint8_t* local,
+                         hypotest_state& h, hypotest_record& r) {
+  r.mu_test = mu;
+  detail::store_fit(r, 3, detail::body_run_fit_two_starts(m, h.data, h.x_mu, true, mu, st, local, h.fixed, h.fwork,
+                                                          h.iwork, h.x_tmp));
+  detail::store_fit(r, 4, detail::body_run_fit_two_starts(m, h.asimov, h.x_amu, true, mu, st, local, h.fixed,
+                                                          h.fwork, h.iwork, h.x_tmp));
+  r.q_obs = snap_test_stat(test_stat_value(st.stat, mu, r.muhat, r.twice_nll[3], r.twice_nll[0]));
+  r.q_asimov = snap_test_stat(test_stat_value(st.stat, mu, r.muhat_asimov, r.twice_nll[4], r.twice_nll[2]));
+  r.cls = asymptotic_cls(st.stat, r.q_obs, r.q_asimov);
+}
+
+// One hypothesis test of m at POI value mu: hypotest_prepare() then hypotest_at(). `local` is
+// mark_local_components(m.s) (shared by all hypotheses of a structure); work
+// (hypotest_work_size doubles), iwork (hypotest_iwork_size ints) and bwork
+// (hypotest_bwork_size bytes) are this call's scratch. Never throws; a model without POI
+// gives valid = 0.
 HFX_HDI hypotest_record hypotest_one(const model_view& m, double mu, const hypotest_settings& st,
                                      const std::uint8_t* local, double* work, int* iwork,
                                      std::uint8_t* bwork) {
   hypotest_record r{};
   r.mu_test = mu;
-  const int poi = m.s.poi;
-  if (poi < 0) {
+  if (m.s.poi < 0) {
     r.valid = 0;
     return r;
   }
   r.valid = 1;
-  const int B = m.s.n_bins, A = m.s.n_aux, P = m.s.n_pars;
-  double* fwork = work;
-  double* data = fwork + fit_work_size(m.s);
-  double* asimov = data + (B + A);
-  double* x_free = asimov + (B + A);
-  double* x_adef = x_free + P;
-  double* x_afree = x_adef + P;
-  double* x_mu = x_afree + P;
-  double* x_amu = x_mu + P;
-  double* x_tmp = x_amu + P;
-  std::uint8_t* fixed = bwork;
-
-  for (int b = 0; b < B; ++b) data[b] = m.obs[b];
-  for (int a = 0; a < A; ++a) data[B + a] = m.aux_obs[a];
-
-  // prepare(): the mu-independent fits.
-  for (int i = 0; i < P; ++i) x_free[i] = m.init[i];
-  detail::store_fit(r, 0, detail::body_run_fit(m, data, x_free, false, 0.0, st, local, fixed, fwork, iwork));
-  const double asimov_mu = st.stat == test_stat::q0 ? 1.0 : 0.0;
-  for (int i = 0; i < P; ++i) x_adef[i] = x_free[i];
-  detail::store_fit(r, 1, detail::body_run_fit_two_starts(m, data, x_adef, true, asimov_mu, st, local, fixed,
-                                                          fwork, iwork, x_tmp));
-  expected_data(m, x_adef, asimov, fwork);
-  for (int i = 0; i < P; ++i) x_afree[i] = x_adef[i];
-  detail::store_fit(r, 2, detail::body_run_fit(m, asimov, x_afree, false, 0.0, st, local, fixed, fwork, iwork));
-
-  // at(mu), first call: warm starts from the free fits.
-  r.muhat = x_free[poi];
-  r.muhat_asimov = x_afree[poi];
-  for (int i = 0; i < P; ++i) x_mu[i] = x_free[i];
-  for (int i = 0; i < P; ++i) x_amu[i] = x_afree[i];
-  detail::store_fit(r, 3, detail::body_run_fit_two_starts(m, data, x_mu, true, mu, st, local, fixed, fwork,
-                                                          iwork, x_tmp));
-  detail::store_fit(r, 4, detail::body_run_fit_two_starts(m, asimov, x_amu, true, mu, st, local, fixed, fwork,
-                                                          iwork, x_tmp));
-  r.q_obs = test_stat_value(st.stat, mu, r.muhat, r.twice_nll[3], r.twice_nll[0]);
-  r.q_asimov = test_stat_value(st.stat, mu, r.muhat_asimov, r.twice_nll[4], r.twice_nll[2]);
-  r.q_obs = snap_test_stat(r.q_obs);
-  r.q_asimov = snap_test_stat(r.q_asimov);
-  r.cls = asymptotic_cls(st.stat, r.q_obs, r.q_asimov);
+  hypotest_state h = make_hypotest_state(m.s, work, iwork, bwork);
+  hypotest_prepare(m, st, local, h, r);
+  hypotest_at(m, mu, st, local, h, r);
   return r;
 }
 
