@@ -1,5 +1,6 @@
 #include "hfx/scan.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <iostream>
@@ -11,6 +12,7 @@
 
 #include "hfx/error.hpp"
 #include "hfx/infer.hpp"
+#include "hfx/model_batch.hpp"
 #include "hfx/parallel.hpp"
 #include "hfx/patchset.hpp"
 #include "hfx/scan_io.hpp"
@@ -80,54 +82,139 @@ std::string limit_status_text(const upper_limit_result& ul, double max_poi) {
   return s;
 }
 
+// Upper limits of one hypothesis (TOMS748 with pyhf's bracket), on the CPU engine.
+void fill_limits(scan_record& rec, hypotest_engine& eng, const compiled_model& m, const scan_options& opt) {
+  hypotest_batch_fn f = [&](const std::vector<double>& mus) {
+    std::vector<hypotest_values> out;
+    out.reserve(mus.size());
+    for (double mu : mus) out.push_back(hypotest_result(opt.stat, eng.at(mu).cls));
+    return out;
+  };
+  upper_limit_result ul = toms748_scan(f, m.lo[m.poi], m.hi[m.poi], opt.limit_options);
+  rec.UL_obs = ul.obs;
+  expected_set ue;
+  for (int i = 0; i < n_expected; ++i) ue[i] = ul.exp[i];
+  rec.UL_exp = ue;
+  rec.limit_status = limit_status_text(ul, opt.limit_options.max_poi);
+}
+
+json record_values(const patchset& ps, const patch_entry& pe) {
+  try {
+    return label_values(json(ps.labels), pe.values);
+  } catch (const error&) {
+    return json::object();
+  }
+}
+
+scan_record base_record(const patchset& ps, const patch_entry& pe, const scan_options& opt) {
+  scan_record rec;
+  rec.patch = pe.name;
+  rec.values = record_values(ps, pe);
+  rec.mu_test = opt.mu_test;
+  rec.test_stat = test_stat_name(opt.stat);
+  rec.label_order = ps.labels;
+  return rec;
+}
+
+scan_record failed_record(const patchset& ps, const patch_entry& pe, const scan_options& opt, const std::string& msg,
+                          double time_s) {
+  scan_record rec = error_record(pe.name, record_values(ps, pe), opt.mu_test, test_stat_name(opt.stat), msg, time_s);
+  rec.label_order = ps.labels;
+  return rec;
+}
+
 }  // namespace
 
 scan_record evaluate_hypothesis(const json& ws, const std::string& ws_file, const patchset& ps,
                                 std::size_t patch_index, const scan_options& opt) {
   const auto t0 = std::chrono::steady_clock::now();
   const patch_entry& pe = ps.patches[patch_index];
-  json values;
-  try {
-    values = label_values(json(ps.labels), pe.values);
-  } catch (const error&) {
-    values = json::object();
-  }
   try {
     compiled_model m = compile_model(apply_patch(ws, ps, pe), opt.model, ws_file + " + patch " + pe.name);
     hypotest_options hopt;
     hopt.stat = opt.stat;
     hopt.settings = opt.settings;
     hypotest_engine eng(m.view(), hopt);
-    hypotest_outcome r = eng.at(opt.mu_test);
-    scan_record rec;
-    rec.patch = pe.name;
-    rec.values = values;
-    rec.mu_test = opt.mu_test;
-    rec.test_stat = test_stat_name(opt.stat);
-    fill_hypotest(rec, opt.stat, r);
-    if (opt.limits) {
-      hypotest_batch_fn f = [&](const std::vector<double>& mus) {
-        std::vector<hypotest_values> out;
-        out.reserve(mus.size());
-        for (double mu : mus) out.push_back(hypotest_result(opt.stat, eng.at(mu).cls));
-        return out;
-      };
-      upper_limit_result ul = toms748_scan(f, m.lo[m.poi], m.hi[m.poi], opt.limit_options);
-      rec.UL_obs = ul.obs;
-      expected_set ue;
-      for (int i = 0; i < n_expected; ++i) ue[i] = ul.exp[i];
-      rec.UL_exp = ue;
-      rec.limit_status = limit_status_text(ul, opt.limit_options.max_poi);
-    }
+    scan_record rec = base_record(ps, pe, opt);
+    fill_hypotest(rec, opt.stat, eng.at(opt.mu_test));
+    if (opt.limits) fill_limits(rec, eng, m, opt);
     rec.time_s = seconds_since(t0);
-    rec.label_order = ps.labels;
     return rec;
   } catch (const error& e) {
-    scan_record rec = error_record(pe.name, values, opt.mu_test, test_stat_name(opt.stat), e.what(), seconds_since(t0));
-    rec.label_order = ps.labels;
-    return rec;
+    return failed_record(ps, pe, opt, e.what(), seconds_since(t0));
   }
 }
+
+namespace {
+
+// The batched path for one round of patches: compile in parallel, batch, test with the
+// batch backend, then (if asked) limits per hypothesis. Returns one record per item.
+std::vector<scan_record> evaluate_round(const json& ws, const std::string& ws_file, const patchset& ps,
+                                        const std::vector<std::size_t>& idx, const scan_options& opt) {
+  const std::size_t n = idx.size();
+  std::vector<std::optional<scan_record>> out(n);
+  std::vector<std::optional<compiled_model>> models(n);
+  std::vector<double> t_compile(n, 0.0);
+  parallel_for(n, opt.threads, [&](std::size_t k, int) {
+    const auto t0 = std::chrono::steady_clock::now();
+    const patch_entry& pe = ps.patches[idx[k]];
+    try {
+      compiled_model m = compile_model(apply_patch(ws, ps, pe), opt.model, ws_file + " + patch " + pe.name);
+      hypotest_engine check(m.view(), {});  // the same POI checks (and messages) as the engine path
+      (void)check;
+      models[k] = std::move(m);
+    } catch (const error& e) {
+      out[k] = failed_record(ps, pe, opt, e.what(), seconds_since(t0));
+    }
+    t_compile[k] = seconds_since(t0);
+  });
+  std::vector<compiled_model> good;
+  std::vector<std::size_t> good_k;
+  for (std::size_t k = 0; k < n; ++k)
+    if (models[k]) {
+      good_k.push_back(k);
+      good.push_back(*models[k]);
+    }
+  batch_options bopt;
+  bopt.hypotest.stat = opt.stat;
+  bopt.hypotest.settings = opt.settings;
+  bopt.threads = opt.threads;
+  const auto tb = std::chrono::steady_clock::now();
+  std::vector<model_batch> batches = make_batches(std::move(good));
+  for (const auto& mb : batches) {
+    std::vector<hypotest_record> recs = batch_hypotest(mb.view(), opt.mu_test, bopt, opt.backend);
+    for (std::size_t h = 0; h < recs.size(); ++h) {
+      const std::size_t k = good_k[mb.source_index[h]];
+      scan_record rec = base_record(ps, ps.patches[idx[k]], opt);
+      fill_hypotest(rec, opt.stat, to_outcome(recs[h]));
+      out[k] = std::move(rec);
+    }
+  }
+  // The batch time is shared evenly by its hypotheses.
+  const double per_hyp = good_k.empty() ? 0.0 : seconds_since(tb) / double(good_k.size());
+  if (opt.limits) {
+    parallel_for(good_k.size(), opt.threads, [&](std::size_t j, int) {
+      const std::size_t k = good_k[j];
+      const auto t0 = std::chrono::steady_clock::now();
+      const compiled_model& m = *models[k];
+      hypotest_options hopt;
+      hopt.stat = opt.stat;
+      hopt.settings = opt.settings;
+      hypotest_engine eng(m.view(), hopt);
+      fill_limits(*out[k], eng, m, opt);
+      t_compile[k] += seconds_since(t0);
+    });
+  }
+  std::vector<scan_record> res;
+  res.reserve(n);
+  for (std::size_t k = 0; k < n; ++k) {
+    if (models[k]) out[k]->time_s = t_compile[k] + per_hyp;
+    res.push_back(std::move(*out[k]));
+  }
+  return res;
+}
+
+}  // namespace
 
 scan_summary run_scan(const scan_options& opt, const std::function<void(const scan_record&)>& on_record) {
   const auto t0 = std::chrono::steady_clock::now();
@@ -183,6 +270,23 @@ scan_summary run_scan(const scan_options& opt, const std::function<void(const sc
     }
   };
 
+  if (opt.batched) {
+    const std::size_t round = std::size_t(std::max(1, opt.batch_size));
+    for (std::size_t c0 = 0; c0 < todo.size() && !interrupt.interrupted(); c0 += round) {
+      std::vector<std::size_t> idx(todo.begin() + c0, todo.begin() + std::min(todo.size(), c0 + round));
+      std::vector<scan_record> recs = evaluate_round(ws, opt.workspace, ps, idx, opt);
+      for (auto& rec : recs) {
+        ++sum.computed;
+        if (rec.failed()) ++sum.failed;
+        for (const auto& [name, st] : rec.status)
+          if (st != "converged") { ++sum.not_converged; break; }
+        progress.add(1, rec.failed() ? 1 : 0);
+        if (writer) writer->write(rec);
+        if (on_record) on_record(rec);
+      }
+    }
+    todo.clear();
+  }
   parallel_for(todo.size(), opt.threads, [&](std::size_t k, int) {
     std::optional<scan_record> rec;
     if (!interrupt.interrupted()) rec = evaluate_hypothesis(ws, opt.workspace, ps, todo[k], opt);

@@ -75,6 +75,23 @@ TEST(ScanCli, SameRecordsInTheSameOrderForAnyThreadCount) {
   }
 }
 
+TEST(ScanCli, BatchedPathGivesTheSameRecordsAsThePerHypothesisPath) {
+  // --batched runs the GPU's control flow (compile, batch, batch_hypotest) on CPU threads.
+  const std::string one = tmp_path("per.jsonl"), two = tmp_path("batched.jsonl");
+  fs::remove(one);
+  fs::remove(two);
+  ASSERT_EQ(run(scan_cmd(one, "--threads 2 --limits")), 0);
+  ASSERT_EQ(run(scan_cmd(two, "--threads 2 --limits --batched --batch-size 5")), 0);
+  const auto a = hfx::read_scan_file(one), b = hfx::read_scan_file(two);
+  ASSERT_EQ(a.size(), 12u);
+  ASSERT_EQ(a.size(), b.size());
+  for (size_t i = 0; i < a.size(); ++i) {
+    EXPECT_EQ(a[i].patch, b[i].patch);
+    EXPECT_TRUE(a[i].UL_obs.has_value());
+    EXPECT_TRUE(hfx::same_results(a[i], b[i])) << a[i].patch;
+  }
+}
+
 TEST(ScanCli, PatchWithoutPoiGetsAnErrorRecordAndTheScanGoesOn) {
   // Region B has one published patch that removes the signal, leaving no POI.
   const std::string out = tmp_path("b.jsonl");

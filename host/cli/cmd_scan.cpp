@@ -6,6 +6,7 @@
 #include <iostream>
 
 #include "cli.hpp"
+#include "hfx/cuda_device.hpp"
 #include "hfx/scan.hpp"
 #include "hfx/scan_config.hpp"
 #include "hfx/scan_progress.hpp"
@@ -31,6 +32,8 @@ int cmd_scan(const std::vector<std::string>& args) {
   p.option("--normsys-code", "normsys interpolation: code1|code4", std::string("code4"));
   p.option("--histosys-code", "histosys interpolation: code0|code2|code4p", std::string("code4p"));
   p.flag("--no-verify", "do not verify the patchset digest against the workspace");
+  p.flag("--batched", "CPU: compile all patches first and test them with the batch backend (the GPU's path)");
+  p.option("--batch-size", "hypotheses per round in the batched path", std::string("4096"));
   p.flag("--progress", "progress on stderr (default: when stderr is a terminal)");
   p.flag("--quiet", "no progress and no summary");
   if (!p.parse(args)) return 0;
@@ -70,7 +73,15 @@ int cmd_scan(const std::vector<std::string>& args) {
   opt.out = out;
   const bool quiet = p.has("--quiet");
   opt.progress = !quiet && (p.has("--progress") || isatty(2));
-  resolve_backend(p.get("--backend"), !quiet);
+  // cuda (or auto with a device): the batched path on the GPU; cpu: per hypothesis on CPU
+  // threads, or the batched path with --batched.
+  const backend_kind be = hfx::resolve_backend(parse_backend(p.get("--backend")));
+  if (!quiet && p.get("--backend") == "auto")
+    std::cerr << "hfx: backend auto -> " << backend_name(be) << " (" << cuda_device_description() << ")\n";
+  opt.backend = be;
+  opt.batched = be == backend_kind::cuda || p.has("--batched");
+  opt.batch_size = int(p.get_int("--batch-size"));
+  if (opt.batch_size < 1) throw usage_error("--batch-size must be >= 1");
 
   scan_summary s = run_scan(opt);
   if (!quiet) {

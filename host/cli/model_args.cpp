@@ -57,14 +57,16 @@ std::string resolve_backend(const std::string& requested, bool verbose) {
   if (requested != "cuda" && requested != "auto")
     throw usage_error("--backend must be cpu, cuda or auto, got '" + requested + "'");
   const int n = cuda_device_count();
-  // The CUDA fit backend is not implemented yet (issue 5): commands run on the CPU.
-  constexpr bool cuda_fits_available = false;
+  // Single-hypothesis commands (nll, fit, cls, limit) run on the CPU: one hypothesis does not
+  // fill a GPU. `hfx scan` uses the CUDA batch backend (cmd_scan.cpp).
+  constexpr bool cuda_single_available = false;
   if (requested == "cuda") {
     if (n == 0) throw usage_error("--backend cuda: " + cuda_device_description());
-    if (!cuda_fits_available) throw usage_error("--backend cuda: the CUDA fit backend is not available in this build yet");
+    if (!cuda_single_available)
+      throw usage_error("--backend cuda: this command runs one hypothesis, on the CPU; hfx scan runs batches on the GPU");
     return "cuda";
   }
-  std::string chosen = (n > 0 && cuda_fits_available) ? "cuda" : "cpu";
+  std::string chosen = (n > 0 && cuda_single_available) ? "cuda" : "cpu";
   if (verbose) std::cerr << "hfx: backend auto -> " << chosen << " (" << cuda_device_description() << ")\n";
   return chosen;
 }

@@ -10,6 +10,7 @@
 #include <functional>
 #include <string>
 
+#include "hfx/batch_hypotest.hpp"
 #include "hfx/limits.hpp"
 #include "hfx/math/asymptotics.hpp"
 #include "hfx/math/newton.hpp"
@@ -32,6 +33,12 @@ struct scan_options {
   bool verify = true;             // check the patchset digest against the workspace
   bool progress = false;          // progress line on stderr
   fit_settings settings;
+  // Batched path: patches are compiled on the CPU, grouped into model batches and tested by
+  // the batch backend (batch_hypotest.hpp: CPU threads or the CUDA kernel). Limits always run
+  // per hypothesis on the CPU. Same records as the per-hypothesis path (one HFX_HD body).
+  bool batched = false;
+  backend_kind backend = backend_kind::cpu;
+  int batch_size = 4096;          // hypotheses compiled and tested per round
 };
 
 struct scan_summary {
