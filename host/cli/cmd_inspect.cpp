@@ -101,15 +101,7 @@ int cmd_inspect(const std::vector<std::string>& args) {
   if (!p.parse(args)) return 0;
   p.require_positionals(1, 1);
   const std::string ws_path = p.positionals()[0];
-  model_options opt;
-  if (auto m = p.get_opt("--measurement")) opt.measurement = *m;
-  opt.normsys_code = parse_interp_code(p.get("--normsys-code"));
-  opt.histosys_code = parse_interp_code(p.get("--histosys-code"));
-  if (opt.normsys_code != interp_code::code1 && opt.normsys_code != interp_code::code4)
-    throw usage_error("--normsys-code must be code1 or code4");
-  if (opt.histosys_code != interp_code::code0 && opt.histosys_code != interp_code::code2 &&
-      opt.histosys_code != interp_code::code4p)
-    throw usage_error("--histosys-code must be code0, code2 or code4p");
+  const model_options opt = model_options_from_args(p);
   auto ps_path = p.get_opt("--patchset");
   auto patch_name = p.get_opt("--patch");
   if (patch_name && !ps_path) throw usage_error("--patch needs --patchset");

@@ -63,9 +63,11 @@ int cmd_scan(const std::vector<std::string>& args) {
   if (p.has("--limits")) opt.limits = true;
   if (opt.limits && opt.stat == test_stat::q0) throw usage_error("--limits needs qtilde or q");
   if (auto v = p.get_opt("--patches")) opt.select = *v;
-  if (auto v = p.get_opt("--measurement")) opt.model.measurement = *v;
-  opt.model.normsys_code = parse_interp_code(p.get("--normsys-code"));
-  opt.model.histosys_code = parse_interp_code(p.get("--histosys-code"));
+  {
+    const std::string config_measurement = opt.model.measurement;
+    opt.model = model_options_from_args(p);
+    if (!p.get_opt("--measurement")) opt.model.measurement = config_measurement;
+  }
   opt.limit_options.max_poi = p.get_double("--max-poi");
   opt.threads = int(p.get_int("--threads"));
   if (opt.threads < 0) throw usage_error("--threads must be >= 0");

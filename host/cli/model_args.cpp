@@ -18,7 +18,7 @@ void add_model_options(arg_parser& p) {
   p.flag("--no-verify", "do not verify the patchset digest against the workspace");
 }
 
-loaded_model load_model_from_args(const arg_parser& p, const std::string& ws_path) {
+model_options model_options_from_args(const arg_parser& p) {
   model_options opt;
   if (auto m = p.get_opt("--measurement")) opt.measurement = *m;
   opt.normsys_code = parse_interp_code(p.get("--normsys-code"));
@@ -28,6 +28,11 @@ loaded_model load_model_from_args(const arg_parser& p, const std::string& ws_pat
   if (opt.histosys_code != interp_code::code0 && opt.histosys_code != interp_code::code2 &&
       opt.histosys_code != interp_code::code4p)
     throw usage_error("--histosys-code must be code0, code2 or code4p");
+  return opt;
+}
+
+loaded_model load_model_from_args(const arg_parser& p, const std::string& ws_path) {
+  const model_options opt = model_options_from_args(p);
   json ws = load_json_file(ws_path);
   loaded_model out;
   out.label = ws_path;

@@ -6,6 +6,7 @@
 #include "cli.hpp"
 #include "hfx/json_io.hpp"
 #include "hfx/model.hpp"
+#include "hfx/workspace.hpp"
 
 namespace hfx::cli {
 
@@ -15,6 +16,9 @@ struct loaded_model {
   compiled_model model;
   std::string label;  // "WS" or "WS + patch NAME"
 };
+
+// --measurement, --normsys-code, --histosys-code -> model_options (usage_error on bad codes).
+model_options model_options_from_args(const arg_parser& p);
 
 // Loads, patches (verifying the patchset digest as pyhf does), validates and compiles.
 // Model warnings go to stderr, one line each.
