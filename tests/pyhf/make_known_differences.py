@@ -26,6 +26,8 @@ VERIFIED_MINIMA = {
     "sbottom_RegionC/sbottom_350_345_60",   # hfx lower in fixed_mu (-0.069) and asimov_fixed_mu (-0.34)
     "sbottom_RegionC/sbottom_500_400_60",   # hfx lower in fixed_mu (-0.043)
     "sbottom_RegionC/sbottom_1500_330_200", # pyhf's free Asimov fit stops at mu = 0.876, 8e-6 above hfx
+    "sbottom_RegionA/sbottom_300_205_60",   # hfx lower in fixed_mu (-0.0077) and asimov_fixed_mu (-0.0065)
+    "sbottom_RegionB/sbottom_400_205_60",   # hfx lower in fixed_mu (-0.0076) and asimov_fixed_mu (-0.0147)
 }
 out = {}
 for arg in sys.argv[2:]:
