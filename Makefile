@@ -6,7 +6,7 @@ JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 CUDA ?= AUTO
 CMAKE_FLAGS ?=
 
-.PHONY: all setup configure build test run bench clean
+.PHONY: all setup configure build test check run bench clean
 
 all: build
 
@@ -19,7 +19,11 @@ configure: setup
 build: configure
 	@cmake --build $(BUILD) -j $(JOBS)
 
-test: build
+# `make test` is what CI runs (.ci/run): the suite, then the suite again under ASan + UBSan
+# (check-asan, below: ~10 min more on 2 cores). `make check` is the quick suite alone.
+test: check check-asan
+
+check: build
 	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 
 # The main job: a real published likelihood scan (GPU when present, CPU otherwise).
