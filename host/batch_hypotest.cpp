@@ -1,4 +1,5 @@
 // Batched hypothesis tests: CPU backend (parallel_for over hypotheses) and the backend switch.
+#include "hfx/local_components.hpp"
 #include "hfx/batch_hypotest.hpp"
 
 #include <algorithm>
@@ -75,9 +76,7 @@ std::vector<hypotest_record> cpu_batch_hypotest(const batch_view& b, double mu_t
   std::vector<hypotest_record> out(std::size_t(std::max(b.n_hyp, 0)));
   if (b.n_hyp <= 0) return out;
   const int T = std::max(1, std::min(resolve_threads(threads), int(b.n_hyp)));
-  std::vector<std::uint8_t> local(std::size_t(b.s.n_pars));
-  std::vector<int> bin_count(std::size_t(std::max(1, b.s.n_bins)));
-  mark_local_components(b.s, local.data(), bin_count.data());
+  const std::vector<std::uint8_t> local = local_components(b.s);
 
   hypotest_op op;
   op.b = b;

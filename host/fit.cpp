@@ -4,15 +4,13 @@
 #include <cstdlib>
 
 #include "hfx/error.hpp"
+#include "hfx/local_components.hpp"
 #include "hfx/math/linalg.hpp"
 
 namespace hfx {
 
 fit_workspace::fit_workspace(const model_structure& s)
-    : work(fit_work_size(s)), iwork(fit_iwork_size(s)), local(s.n_pars), fixed(s.n_pars) {
-  std::vector<int> bin_count(std::max(1, s.n_bins));
-  mark_local_components(s, local.data(), bin_count.data());
-}
+    : work(fit_work_size(s)), iwork(fit_iwork_size(s)), local(local_components(s)), fixed(s.n_pars) {}
 
 fit_result fit_model(const model_view& m, const double* data, const fit_options& opt, fit_workspace& ws) {
   const int P = m.s.n_pars;

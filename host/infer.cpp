@@ -2,6 +2,7 @@
 
 #include "hfx/batch_hypotest.hpp"
 #include "hfx/error.hpp"
+#include "hfx/local_components.hpp"
 
 namespace hfx {
 
@@ -14,14 +15,16 @@ bool hypotest_outcome::all_converged() const {
   return true;
 }
 
-hypotest_engine::hypotest_engine(const model_view& m, const hypotest_options& opt)
-    : m_(m), st_(to_settings(opt)) {
+void check_hypotest_model(const model_view& m) {
   if (m.s.poi < 0) throw model_error("the model has no POI; hypothesis tests and limits need one");
   if (m.fixed[m.s.poi])
     throw model_error("the POI is fixed by the measurement config; hypothesis tests and limits need it free");
-  local_.resize(m.s.n_pars);
-  std::vector<int> bin_count(std::max(1, m.s.n_bins));
-  mark_local_components(m.s, local_.data(), bin_count.data());
+}
+
+hypotest_engine::hypotest_engine(const model_view& m, const hypotest_options& opt)
+    : m_(m), st_(to_settings(opt)) {
+  check_hypotest_model(m);
+  local_ = local_components(m.s);
   work_.resize(hypotest_work_size(m.s));
   iwork_.resize(hypotest_iwork_size(m.s));
   bwork_.resize(hypotest_bwork_size(m.s));

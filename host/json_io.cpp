@@ -173,6 +173,17 @@ json parse_json_text(std::string_view text, const std::string& name, const json_
 
 json load_json_file(const std::string& path) { return parse_json_text(read_file_maybe_gz(path), path); }
 
+const char* json_type_name(const json& j) {
+  switch (j.type()) {
+    case json::value_t::object: return "an object";
+    case json::value_t::array: return "an array";
+    case json::value_t::string: return "a string";
+    case json::value_t::boolean: return "a boolean";
+    case json::value_t::null: return "null";
+    default: return "a number";
+  }
+}
+
 std::string json_pointer_escape(std::string_view token) {
   std::string out;
   for (char c : token) {

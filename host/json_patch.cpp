@@ -19,16 +19,6 @@ struct op_context {
   }
 };
 
-const char* type_name(const json& j) {
-  switch (j.type()) {
-    case json::value_t::object: return "an object";
-    case json::value_t::array: return "an array";
-    case json::value_t::string: return "a string";
-    case json::value_t::boolean: return "a boolean";
-    case json::value_t::null: return "null";
-    default: return "a number";
-  }
-}
 
 // Short rendering of a value for messages.
 std::string brief(const json& j) {
@@ -82,7 +72,7 @@ json& walk(json& doc, const std::vector<std::string>& toks, size_t n, const op_c
                  "', which has " + std::to_string(cur->size()) + " elements)");
       cur = &(*cur)[idx];
     } else {
-      ctx.fail(role + " '" + full + "' does not exist ('" + prefix_text(toks, i) + "' is " + type_name(*cur) +
+      ctx.fail(role + " '" + full + "' does not exist ('" + prefix_text(toks, i) + "' is " + json_type_name(*cur) +
                ", not a container)");
     }
   }
@@ -107,7 +97,7 @@ void do_add(json& doc, const std::vector<std::string>& toks, json value, const o
     parent.insert(parent.begin() + static_cast<std::ptrdiff_t>(idx), std::move(value));
   } else {
     ctx.fail("path '" + full + "': cannot add to '" + prefix_text(toks, toks.size() - 1) + "', which is " +
-             type_name(parent));
+             json_type_name(parent));
   }
 }
 
@@ -139,12 +129,12 @@ json do_remove(json& doc, const std::vector<std::string>& toks, const op_context
 const std::string& string_member(const json& op, const char* key, const op_context& ctx) {
   auto it = op.find(key);
   if (it == op.end()) ctx.fail(std::string("missing \"") + key + "\"");
-  if (!it->is_string()) ctx.fail(std::string("\"") + key + "\" must be a string, got " + type_name(*it));
+  if (!it->is_string()) ctx.fail(std::string("\"") + key + "\" must be a string, got " + json_type_name(*it));
   return it->get_ref<const std::string&>();
 }
 
 const std::string& op_name(const json& op, const op_context& ctx) {
-  if (!op.is_object()) ctx.fail(std::string("an operation must be an object, got ") + type_name(op));
+  if (!op.is_object()) ctx.fail(std::string("an operation must be an object, got ") + json_type_name(op));
   const std::string& name = string_member(op, "op", ctx);
   if (name != "add" && name != "remove" && name != "replace" && name != "move" && name != "copy" && name != "test")
     ctx.fail("unknown operation \"" + name + "\" (expected add, remove, replace, move, copy or test)");
@@ -229,7 +219,7 @@ void check_json_patch_operation(const json& op, const std::string& file, const s
 
 void apply_json_patch(json& doc, const json& ops, const std::string& file, const std::string& ops_pointer) {
   if (!ops.is_array())
-    throw input_error(file, ops_pointer, std::string("a JSON patch must be an array of operations, got ") + type_name(ops));
+    throw input_error(file, ops_pointer, std::string("a JSON patch must be an array of operations, got ") + json_type_name(ops));
   for (size_t i = 0; i < ops.size(); ++i) {
     op_context ctx{file, ops_pointer + "/" + std::to_string(i), ""};
     apply_one(doc, ops[i], ctx);

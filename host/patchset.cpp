@@ -12,16 +12,6 @@ namespace hfx {
 
 namespace {
 
-const char* type_name(const json& j) {
-  switch (j.type()) {
-    case json::value_t::object: return "an object";
-    case json::value_t::array: return "an array";
-    case json::value_t::string: return "a string";
-    case json::value_t::boolean: return "a boolean";
-    case json::value_t::null: return "null";
-    default: return "a number";
-  }
-}
 
 bool is_identifier(const std::string& s) {  // schema pattern ^[a-zA-Z0-9_]+$
   if (s.empty()) return false;
@@ -43,7 +33,7 @@ struct checker {
   [[noreturn]] void fail(const std::string& ptr, const std::string& what) const { throw input_error(file, ptr, what); }
 
   void expect(const json& j, json::value_t t, const char* want, const std::string& ptr) const {
-    if (j.type() != t) fail(ptr, std::string("expected ") + want + ", got " + type_name(j));
+    if (j.type() != t) fail(ptr, std::string("expected ") + want + ", got " + json_type_name(j));
   }
   const json& member(const json& obj, const char* key, const std::string& ptr) const {
     auto it = obj.find(key);
@@ -185,7 +175,7 @@ patchset parse_patchset(json doc, const std::string& file) {
     for (size_t k = 0; k < values.size(); ++k)
       if (!values[k].is_number() && !values[k].is_string())
         c.fail(p + "/metadata/values/" + std::to_string(k),
-               std::string("a value must be a number or a string, got ") + type_name(values[k]));
+               std::string("a value must be a number or a string, got ") + json_type_name(values[k]));
     if (values.size() != ps.labels.size())
       c.fail(p + "/metadata/values", "patch '" + n + "' has " + std::to_string(values.size()) + " values " +
                                          values_text(values) + ", the patchset has " +

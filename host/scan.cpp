@@ -160,8 +160,7 @@ std::vector<scan_record> evaluate_round(const json& ws, const std::string& ws_fi
     const patch_entry& pe = ps.patches[idx[k]];
     try {
       compiled_model m = compile_model(apply_patch(ws, ps, pe), opt.model, ws_file + " + patch " + pe.name);
-      hypotest_engine check(m.view(), {});  // the same POI checks (and messages) as the engine path
-      (void)check;
+      check_hypotest_model(m.view());  // the engine path's POI checks and messages
       models[k] = std::move(m);
     } catch (const error& e) {
       out[k] = failed_record(ps, pe, opt, e.what(), seconds_since(t0));

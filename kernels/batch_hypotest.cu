@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "cuda_util.cuh"
+#include "hfx/local_components.hpp"
 #include "hfx/batch_ops.hpp"
 #include "hfx/cuda_backend.hpp"
 #include "hfx/error.hpp"
@@ -147,9 +148,7 @@ std::vector<hypotest_record> cuda_batch_hypotest(const batch_view& b, double mu_
   const int block = std::max(1, opt.block_size);
 
   device_model dm(b);
-  std::vector<std::uint8_t> local(std::size_t(b.s.n_pars));
-  std::vector<int> bin_count(std::size_t(std::max(1, b.s.n_bins)));
-  mark_local_components(b.s, local.data(), bin_count.data());
+  const std::vector<std::uint8_t> local = local_components(b.s);
   cuda::device_buffer<std::uint8_t> d_local = cuda::to_device(local.data(), local.size());
   HFX_CUDA_CHECK(cudaDeviceSynchronize());  // upload complete before the non-blocking streams run
 

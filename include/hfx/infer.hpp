@@ -48,6 +48,9 @@ struct hypotest_outcome {
   bool all_converged() const;
 };
 
+// Throws model_error when hypothesis tests cannot run on m (no POI, or a fixed POI).
+void check_hypotest_model(const model_view& m);
+
 // Evaluates hypothesis tests on one hypothesis: a host wrapper over the HFX_HD body
 // (math/hypotest_body.hpp: hypotest_prepare, hypotest_at), the same code the batched CPU and
 // CUDA backends run, so all three give the same bits. Not thread-safe; one per thread.

@@ -36,6 +36,9 @@ json parse_json_text(std::string_view text, const std::string& name, const json_
 // Reads a whole file, gunzipping when it is gzip-compressed.
 std::string read_file_maybe_gz(const std::string& path);
 
+// "an object", "an array", "a string", "a boolean", "null" or "a number", for messages.
+const char* json_type_name(const json& j);
+
 // JSON pointer text of a reference token sequence: escapes '~' as ~0 and '/' as ~1.
 std::string json_pointer_escape(std::string_view token);
 
