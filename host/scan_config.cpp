@@ -99,7 +99,9 @@ std::string selection_text(const validator& v) {
 scan_config parse_scan_config(const json& j, const std::string& path) {
   if (!j.is_object()) throw input_error(path, "", "a scan config must be a JSON object");
   validator v{j, path, fs::path(path).parent_path()};
-  for (const auto& [k, val] : j.items()) {
+  for (const auto& item : j.items()) {
+    // A named copy, not a structured binding: clang 14 cannot capture those in lambdas.
+    const std::string k = item.key();
     bool known = std::any_of(std::begin(known_keys), std::end(known_keys), [&](const char* n) { return k == n; });
     if (!known) {
       std::string list;
