@@ -70,12 +70,17 @@ void check_eval_sizes(const batch_view& b, const std::vector<double>& pars, cons
 
 }  // namespace
 
-std::vector<hypotest_record> cpu_batch_hypotest(const batch_view& b, double mu_test, const hypotest_settings& st,
-                                                int threads) {
+namespace {
+
+// hypotest_op over n items (item_hyp / item_mu null: item i = hypothesis i at mu_test) on
+// CPU threads, one scratch slot per worker.
+std::vector<hypotest_record> cpu_run_hypotests(const batch_view& b, std::int64_t n, const std::int32_t* item_hyp,
+                                               const double* item_mu, double mu_test, const hypotest_settings& st,
+                                               int threads) {
   require_poi(b);
-  std::vector<hypotest_record> out(std::size_t(std::max(b.n_hyp, 0)));
-  if (b.n_hyp <= 0) return out;
-  const int T = std::max(1, std::min(resolve_threads(threads), int(b.n_hyp)));
+  std::vector<hypotest_record> out(std::size_t(std::max<std::int64_t>(n, 0)));
+  if (n <= 0) return out;
+  const int T = int(std::max<std::int64_t>(1, std::min<std::int64_t>(resolve_threads(threads), n)));
   const std::vector<std::uint8_t> local = local_components(b.s);
 
   hypotest_op op;
@@ -92,9 +97,58 @@ std::vector<hypotest_record> cpu_batch_hypotest(const batch_view& b, double mu_t
   op.work = work.data();
   op.iwork = iwork.data();
   op.bwork = bwork.data();
+  op.item_hyp = item_hyp;
+  op.item_mu = item_mu;
   op.out = out.data();
-  parallel_for(std::size_t(b.n_hyp), T, [&](std::size_t i, int t) { op(std::int64_t(i), t); });
+  parallel_for(std::size_t(n), T, [&](std::size_t i, int t) { op(std::int64_t(i), t); });
   return out;
+}
+
+}  // namespace
+
+std::vector<hypotest_record> cpu_batch_hypotest(const batch_view& b, double mu_test, const hypotest_settings& st,
+                                                int threads) {
+  return cpu_run_hypotests(b, b.n_hyp, nullptr, nullptr, mu_test, st, threads);
+}
+
+std::vector<hypotest_record> cpu_batch_hypotest_items(const batch_view& b, const std::vector<std::int32_t>& hyp,
+                                                      const std::vector<double>& mu, const hypotest_settings& st,
+                                                      int threads) {
+  const std::int64_t n = hypotest_item_count(b, hyp, mu);
+  return cpu_run_hypotests(b, n, hyp.data(), mu.data(), 1.0, st, threads);
+}
+
+batch_fit_result cpu_batch_fit(const batch_view& b, const fit_items& items, const fit_settings& st, int threads) {
+  const std::int64_t n = fit_item_count(b, items);
+  const std::size_t P = std::size_t(b.s.n_pars);
+  batch_fit_result r;
+  r.x.resize(std::size_t(n) * P);
+  r.outcome.resize(std::size_t(n));
+  if (n == 0) return r;
+  const int T = int(std::max<std::int64_t>(1, std::min<std::int64_t>(resolve_threads(threads), n)));
+  const std::vector<std::uint8_t> local = local_components(b.s);
+  fit_op op;
+  op.b = b;
+  op.settings = st;
+  op.local = local.data();
+  op.work_stride = fit_op_work_size(b.s);
+  op.iwork_stride = fit_iwork_size(b.s);
+  op.bwork_stride = P;
+  std::vector<double> work(op.work_stride * T);
+  std::vector<int> iwork(op.iwork_stride * T);
+  std::vector<std::uint8_t> bwork(op.bwork_stride * T);
+  op.work = work.data();
+  op.iwork = iwork.data();
+  op.bwork = bwork.data();
+  if (!items.hyp.empty()) op.item_hyp = items.hyp.data();
+  if (!items.data.empty()) op.data = items.data.data();
+  if (!items.start.empty()) op.start = items.start.data();
+  if (!items.fixed.empty()) op.fixed = items.fixed.data();
+  if (!items.fixed_poi.empty()) op.fixed_poi = items.fixed_poi.data();
+  op.x = r.x.data();
+  op.out = r.outcome.data();
+  parallel_for(std::size_t(n), T, [&](std::size_t i, int t) { op(std::int64_t(i), t); });
+  return r;
 }
 
 batch_eval_result cpu_batch_evaluate(const batch_view& b, const std::vector<double>& pars,
@@ -133,6 +187,27 @@ std::vector<hypotest_record> batch_hypotest(const batch_view& b, double mu_test,
     return cuda_batch_hypotest(b, mu_test, st, opt.cuda);
   }
   return cpu_batch_hypotest(b, mu_test, st, opt.threads);
+}
+
+std::vector<hypotest_record> batch_hypotest_items(const batch_view& b, const std::vector<std::int32_t>& hyp,
+                                                  const std::vector<double>& mu, const batch_options& opt,
+                                                  backend_kind backend) {
+  const hypotest_settings st = to_settings(opt.hypotest);
+  if (resolve_backend(backend) == backend_kind::cuda) {
+    require_poi(b);
+    hypotest_item_count(b, hyp, mu);
+    return cuda_batch_hypotest_items(b, hyp, mu, st, opt.cuda);
+  }
+  return cpu_batch_hypotest_items(b, hyp, mu, st, opt.threads);
+}
+
+batch_fit_result batch_fit(const batch_view& b, const fit_items& items, const fit_settings& st, backend_kind backend,
+                           int threads, const cuda_options& cuda) {
+  if (resolve_backend(backend) == backend_kind::cuda) {
+    fit_item_count(b, items);
+    return cuda_batch_fit(b, items, st, cuda);
+  }
+  return cpu_batch_fit(b, items, st, threads);
 }
 
 batch_eval_result batch_evaluate(const batch_view& b, const std::vector<double>& pars,

@@ -11,6 +11,16 @@ std::vector<hypotest_record> cuda_batch_hypotest(const batch_view&, double, cons
   throw error("the CUDA backend is not available: hfx was built without CUDA");
 }
 
+std::vector<hypotest_record> cuda_batch_hypotest_items(const batch_view&, const std::vector<std::int32_t>&,
+                                                       const std::vector<double>&, const hypotest_settings&,
+                                                       const cuda_options&) {
+  throw error("the CUDA backend is not available: hfx was built without CUDA");
+}
+
+batch_fit_result cuda_batch_fit(const batch_view&, const fit_items&, const fit_settings&, const cuda_options&) {
+  throw error("the CUDA backend is not available: hfx was built without CUDA");
+}
+
 batch_eval_result cuda_batch_evaluate(const batch_view&, const std::vector<double>&, const std::vector<double>&,
                                       const cuda_options&) {
   throw error("the CUDA backend is not available: hfx was built without CUDA");

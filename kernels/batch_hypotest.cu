@@ -138,10 +138,14 @@ void select_device(const cuda_options& opt) {
 
 }  // namespace
 
-std::vector<hypotest_record> cuda_batch_hypotest(const batch_view& b, double mu_test, const hypotest_settings& st,
-                                                 const cuda_options& opt) {
+namespace {
+
+// hypotest_op over n items (item_hyp / item_mu host arrays, or null: item i = hypothesis i
+// at mu_test), in chunks on two streams.
+std::vector<hypotest_record> cuda_run_hypotests(const batch_view& b, std::int64_t n, const std::int32_t* item_hyp,
+                                                const double* item_mu, double mu_test, const hypotest_settings& st,
+                                                const cuda_options& opt) {
   if (b.s.poi < 0) throw model_error("the model has no POI; hypothesis tests and limits need one");
-  const std::int64_t n = b.n_hyp;
   std::vector<hypotest_record> result(std::size_t(std::max<std::int64_t>(n, 0)));
   if (n <= 0) return result;
   select_device(opt);
@@ -150,6 +154,10 @@ std::vector<hypotest_record> cuda_batch_hypotest(const batch_view& b, double mu_
   device_model dm(b);
   const std::vector<std::uint8_t> local = local_components(b.s);
   cuda::device_buffer<std::uint8_t> d_local = cuda::to_device(local.data(), local.size());
+  cuda::device_buffer<std::int32_t> d_hyp;
+  cuda::device_buffer<double> d_mu;
+  if (item_hyp) d_hyp = cuda::to_device(item_hyp, std::size_t(n));
+  if (item_mu) d_mu = cuda::to_device(item_mu, std::size_t(n));
   HFX_CUDA_CHECK(cudaDeviceSynchronize());  // upload complete before the non-blocking streams run
 
   hypotest_op op;
@@ -187,6 +195,8 @@ std::vector<hypotest_record> cuda_batch_hypotest(const batch_view& b, double mu_
     const int k = L.set;
     hypotest_op o = op;
     o.hyp0 = L.start;
+    if (item_hyp) o.item_hyp = d_hyp.get() + L.start;  // the chunk's items
+    if (item_mu) o.item_mu = d_mu.get() + L.start;
     o.work = work[k].get();
     o.iwork = iwork[k].get();
     o.bwork = bwork[k].get();
@@ -201,6 +211,82 @@ std::vector<hypotest_record> cuda_batch_hypotest(const batch_view& b, double mu_
   streams[1].sync();
   std::memcpy(static_cast<void*>(result.data()), host_out.get(), std::size_t(n) * sizeof(hypotest_record));
   return result;
+}
+
+}  // namespace
+
+std::vector<hypotest_record> cuda_batch_hypotest(const batch_view& b, double mu_test, const hypotest_settings& st,
+                                                 const cuda_options& opt) {
+  return cuda_run_hypotests(b, b.n_hyp, nullptr, nullptr, mu_test, st, opt);
+}
+
+std::vector<hypotest_record> cuda_batch_hypotest_items(const batch_view& b, const std::vector<std::int32_t>& hyp,
+                                                       const std::vector<double>& mu, const hypotest_settings& st,
+                                                       const cuda_options& opt) {
+  const std::int64_t n = hypotest_item_count(b, hyp, mu);
+  return cuda_run_hypotests(b, n, hyp.data(), mu.data(), 1.0, st, opt);
+}
+
+batch_fit_result cuda_batch_fit(const batch_view& b, const fit_items& items, const fit_settings& st,
+                                const cuda_options& opt) {
+  const std::int64_t n = fit_item_count(b, items);
+  const std::size_t P = std::size_t(b.s.n_pars);
+  batch_fit_result r;
+  r.x.resize(std::size_t(n) * P);
+  r.outcome.resize(std::size_t(n));
+  if (n == 0) return r;
+  select_device(opt);
+  const int block = std::max(1, opt.block_size);
+
+  device_model dm(b);
+  const std::vector<std::uint8_t> local = local_components(b.s);
+  cuda::device_buffer<std::uint8_t> d_local = cuda::to_device(local.data(), local.size());
+  // Per-item inputs (absent ones stay null: the op takes the hypothesis' defaults).
+  cuda::device_buffer<std::int32_t> d_hyp;
+  cuda::device_buffer<double> d_data, d_start, d_fixed_poi;
+  cuda::device_buffer<std::uint8_t> d_fixed;
+  if (!items.hyp.empty()) d_hyp = cuda::to_device(items.hyp.data(), items.hyp.size());
+  if (!items.data.empty()) d_data = cuda::to_device(items.data.data(), items.data.size());
+  if (!items.start.empty()) d_start = cuda::to_device(items.start.data(), items.start.size());
+  if (!items.fixed.empty()) d_fixed = cuda::to_device(items.fixed.data(), items.fixed.size());
+  if (!items.fixed_poi.empty()) d_fixed_poi = cuda::to_device(items.fixed_poi.data(), items.fixed_poi.size());
+  HFX_CUDA_CHECK(cudaDeviceSynchronize());  // uploads complete before the non-blocking stream runs
+
+  fit_op op;
+  op.b = dm.view;
+  op.settings = st;
+  op.local = d_local.get();
+  op.work_stride = fit_op_work_size(b.s);
+  op.iwork_stride = fit_iwork_size(b.s);
+  op.bwork_stride = P;
+  op.item_hyp = d_hyp.get();
+  op.data = d_data.get();
+  op.start = d_start.get();
+  op.fixed = d_fixed.get();
+  op.fixed_poi = d_fixed_poi.get();
+  cuda::device_buffer<double> d_x(std::size_t(n) * P);
+  cuda::device_buffer<fit_outcome> d_out{std::size_t(n)};
+  op.x = d_x.get();
+  op.out = d_out.get();
+  // One launch; fewer threads than items when scratch memory is short (grid-stride loop).
+  const std::size_t per_slot =
+      op.work_stride * sizeof(double) + op.iwork_stride * sizeof(int) + op.bwork_stride;
+  const std::int64_t slots = items_in_memory(per_slot, 1, opt.memory_fraction, n, opt.max_in_flight);
+  const launch_config cfg = launch_for(n, slots, block);
+  cuda::device_buffer<double> work(op.work_stride * std::size_t(cfg.threads()));
+  cuda::device_buffer<int> iwork(op.iwork_stride * std::size_t(cfg.threads()));
+  cuda::device_buffer<std::uint8_t> bwork(op.bwork_stride * std::size_t(cfg.threads()));
+  op.work = work.get();
+  op.iwork = iwork.get();
+  op.bwork = bwork.get();
+  cuda::stream stream;
+  grid_stride_kernel<<<unsigned(cfg.grid), unsigned(cfg.block), 0, stream.get()>>>(n, op);
+  HFX_CUDA_CHECK_LAUNCH();
+  stream.sync();
+  HFX_CUDA_CHECK(cudaMemcpy(r.x.data(), d_x.get(), r.x.size() * sizeof(double), cudaMemcpyDeviceToHost));
+  HFX_CUDA_CHECK(cudaMemcpy(static_cast<void*>(r.outcome.data()), d_out.get(),
+                            r.outcome.size() * sizeof(fit_outcome), cudaMemcpyDeviceToHost));
+  return r;
 }
 
 batch_eval_result cuda_batch_evaluate(const batch_view& b, const std::vector<double>& pars,

@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstdint>
 #include <cstring>
+#include <limits>
 #include <random>
 #include <vector>
 
@@ -16,6 +17,7 @@
 #include "hfx/cuda_device.hpp"
 #include "hfx/error.hpp"
 #include "hfx/json_io.hpp"
+#include "hfx/limits.hpp"
 #include "hfx/workspace.hpp"
 
 namespace {
@@ -33,6 +35,8 @@ constexpr double cls_abs_tol = 1e-7;
 // Fixture models with 1e4..1e5-event bins: n log nu terms ~1e6 cancel to small totals, so
 // the total carries ~1e-10 absolute rounding whatever the backend (see test_nll_pyhf.cpp).
 constexpr double nll_abs_floor = 1e-9;
+// Limits from CLs curves that agree to 1e-7: the TOMS748 roots agree to 1e-6 relative.
+constexpr double limit_rel_tol = 1e-6;
 
 #define REQUIRE_GPU()                                                                           \
   do {                                                                                          \
@@ -56,6 +60,13 @@ TEST(CudaBackendFallback, CpuPathRunsAndCudaFailsCleanlyWithoutDevice) {
   std::vector<double> pars(mb.init), data(mb.obs);
   data.insert(data.end(), mb.aux_obs.begin(), mb.aux_obs.end());
   EXPECT_THROW(hfx::cuda_batch_evaluate(mb.view(), pars, data), hfx::error);
+  // The batched fit and per-item hypothesis tests (fit, cls, limit --backend cuda) likewise.
+  EXPECT_THROW(hfx::cuda_batch_fit(mb.view(), hfx::fit_items{}, hfx::fit_settings{}), hfx::error);
+  EXPECT_THROW(hfx::batch_fit(mb.view(), hfx::fit_items{}, hfx::fit_settings{}, hfx::backend_kind::cuda), hfx::error);
+  EXPECT_THROW(hfx::cuda_batch_hypotest_items(mb.view(), {0}, {1.0}, hfx::hypotest_settings{}), hfx::error);
+  EXPECT_THROW(hfx::batch_hypotest_items(mb.view(), {0}, {1.0}, {}, hfx::backend_kind::cuda), hfx::error);
+  EXPECT_EQ(hfx::batch_fit(mb.view(), hfx::fit_items{}, hfx::fit_settings{}, hfx::backend_kind::automatic).outcome.size(),
+            1u);
 }
 
 void random_points(const hfx::batch_view& b, std::uint32_t seed, std::vector<double>& pars,
@@ -225,6 +236,143 @@ TEST(CudaBackend, BadDeviceIsAnError) {
   hfx::batch_view b = mb.view();
   b.s.poi = -1;
   EXPECT_THROW(hfx::cuda_batch_hypotest(b, 1.0, hfx::hypotest_settings{}), hfx::model_error);
+}
+
+// ---- fit_op and per-item hypotest_op (fit, cls and limit --backend cuda) ----------------
+
+// Minimum of a fit: 1e-7 absolute (issue 5), or 1e-11 relative for minima of large models
+// (twice_nll ~ 1e4: the sum itself carries ~1e-12 relative rounding on either backend).
+double fitted_nll_tol(double v) { return std::max(fitted_nll_abs_tol, 1e-11 * std::fabs(v)); }
+
+void expect_fits_consistent(const hfx::batch_view& b, const hfx::fit_items& items) {
+  const hfx::batch_fit_result cpu = hfx::cpu_batch_fit(b, items, hfx::fit_settings{});
+  const hfx::batch_fit_result gpu = hfx::cuda_batch_fit(b, items, hfx::fit_settings{});
+  ASSERT_EQ(cpu.outcome.size(), gpu.outcome.size());
+  ASSERT_EQ(cpu.x.size(), gpu.x.size());
+  for (std::size_t k = 0; k < cpu.outcome.size(); ++k) {
+    SCOPED_TRACE("item " + std::to_string(k));
+    const hfx::fit_outcome &c = cpu.outcome[k], &g = gpu.outcome[k];
+    EXPECT_EQ(g.status, c.status) << "cpu " << hfx::fit_status_name(c.status) << " gpu " << hfx::fit_status_name(g.status);
+    if (c.status == hfx::fit_status::converged && g.status == hfx::fit_status::converged)
+      EXPECT_LE(std::fabs(g.twice_nll - c.twice_nll), fitted_nll_tol(c.twice_nll))
+          << "gpu " << g.twice_nll << " cpu " << c.twice_nll;
+    else
+      EXPECT_EQ(std::isfinite(g.twice_nll), std::isfinite(c.twice_nll));
+  }
+}
+
+void expect_fits_consistent(const hfx::model_batch& mb) {
+  const hfx::batch_view b = mb.view();
+  for (double poi : {std::numeric_limits<double>::quiet_NaN(), 0.0, 1.5}) {
+    SCOPED_TRACE("POI " + std::to_string(poi));
+    hfx::fit_items items;
+    items.fixed_poi.assign(std::size_t(b.n_hyp), poi);
+    expect_fits_consistent(b, items);
+  }
+}
+
+TEST(CudaBackend, FitsMatchCpuOnSbottom) {
+  REQUIRE_GPU();
+  expect_fits_consistent(hfx::test::sbottom_batch(12, 18));
+}
+
+TEST(CudaBackend, FitsMatchCpuOnStaus) {
+  REQUIRE_GPU();
+  for (const auto& mb : hfx::test::staus_batches(6, 9)) expect_fits_consistent(mb);
+}
+
+// A free fit of every model of the committed NLL fixtures (as OperationsMatchCpuOnEveryFixtureModel).
+TEST(CudaBackend, FitsMatchCpuOnEveryFixtureModel) {
+  REQUIRE_GPU();
+  const hfx::json fx = hfx::load_json_file(hfx::test::data("pyhf/nll/cases.json.gz"));
+  int cases = 0;
+  for (const auto& c : fx.at("cases")) {
+    const std::string name = c.at("name");
+    SCOPED_TRACE(name);
+    const hfx::json& src = c.at("source");
+    const std::string file = src.contains("published") ? hfx::test::published(src.at("published"))
+                                                       : hfx::test::data(src.at("data"));
+    hfx::model_options opt;
+    opt.measurement = c.at("measurement");
+    opt.normsys_code = hfx::parse_interp_code(c.at("modifier_settings").at("normsys").at("interpcode"));
+    opt.histosys_code = hfx::parse_interp_code(c.at("modifier_settings").at("histosys").at("interpcode"));
+    std::vector<hfx::compiled_model> one{hfx::compile_model(hfx::load_json_file(file), opt, file)};
+    const std::vector<hfx::model_batch> batches = hfx::make_batches(std::move(one));
+    ASSERT_EQ(batches.size(), 1u);
+    expect_fits_consistent(batches[0].view(), hfx::fit_items{});
+    ++cases;
+  }
+  EXPECT_GE(cases, 100);
+}
+
+// Items (hypothesis, mu): every hypothesis at three POI values in one launch.
+void item_grid(const hfx::batch_view& b, std::vector<std::int32_t>& hyp, std::vector<double>& mu) {
+  for (std::int32_t h = 0; h < b.n_hyp; ++h)
+    for (double m : {0.5, 1.0, 2.0}) {
+      hyp.push_back(h);
+      mu.push_back(m);
+    }
+}
+
+TEST(CudaBackend, PerItemMuHypotestsMatchCpu) {
+  REQUIRE_GPU();
+  for (const hfx::model_batch& mb : {hfx::test::sbottom_batch(6, 30), hfx::test::staus_batches(3, 20).front()}) {
+    const hfx::batch_view b = mb.view();
+    std::vector<std::int32_t> hyp;
+    std::vector<double> mu;
+    item_grid(b, hyp, mu);
+    const hfx::hypotest_settings st = hfx::to_settings(hfx::hypotest_options{});
+    const auto cpu = hfx::cpu_batch_hypotest_items(b, hyp, mu, st);
+    const auto gpu = hfx::cuda_batch_hypotest_items(b, hyp, mu, st);
+    ASSERT_EQ(cpu.size(), gpu.size());
+    for (std::size_t k = 0; k < cpu.size(); ++k) {
+      SCOPED_TRACE("item " + std::to_string(k));
+      EXPECT_EQ(gpu[k].mu_test, mu[k]);
+      EXPECT_LE(std::fabs(gpu[k].cls.cls - cpu[k].cls.cls), cls_abs_tol);
+      for (int i = 0; i < hfx::n_expected; ++i)
+        EXPECT_LE(std::fabs(gpu[k].cls.cls_exp[i] - cpu[k].cls.cls_exp[i]), cls_abs_tol) << "expected " << i;
+      for (int f = 0; f < hfx::n_hypotest_fits; ++f) {
+        EXPECT_EQ(gpu[k].status[f], cpu[k].status[f]) << hfx::hypotest_fit_names[f];
+        EXPECT_LE(std::fabs(gpu[k].twice_nll[f] - cpu[k].twice_nll[f]), fitted_nll_abs_tol) << hfx::hypotest_fit_names[f];
+      }
+    }
+    // Chunks of 4 items on 2-thread blocks: the per-item arrays are offset per chunk.
+    hfx::cuda_options small;
+    small.max_in_flight = 4;
+    small.block_size = 2;
+    const auto chunked = hfx::cuda_batch_hypotest_items(b, hyp, mu, st, small);
+    ASSERT_EQ(chunked.size(), gpu.size());
+    for (std::size_t k = 0; k < gpu.size(); ++k)
+      EXPECT_TRUE(hfx::test::records_identical(chunked[k], gpu[k])) << "item " << k;
+  }
+}
+
+TEST(CudaBackend, LimitsMatchCpu) {
+  REQUIRE_GPU();
+  const hfx::model_batch mb = hfx::test::sbottom_batch(2, 100);
+  const hfx::batch_view b = mb.view();
+  const hfx::hypotest_options opt;
+  for (std::int32_t h = 0; h < b.n_hyp; ++h) {
+    SCOPED_TRACE("hypothesis " + std::to_string(h));
+    auto limit_on = [&](hfx::backend_kind be) {
+      hfx::hypotest_batch_fn f = [&](const std::vector<double>& mus) {
+        hfx::batch_options bo;
+        bo.hypotest = opt;
+        std::vector<hfx::hypotest_values> v;
+        for (const auto& r : hfx::batch_hypotest_items(b, std::vector<std::int32_t>(mus.size(), h), mus, bo, be))
+          v.push_back(hfx::hypotest_result(opt.stat, r.cls));
+        return v;
+      };
+      const hfx::model_view m = b.hyp(h);
+      return hfx::toms748_scan(f, m.lo[m.s.poi], m.hi[m.s.poi]);
+    };
+    const hfx::upper_limit_result cpu = limit_on(hfx::backend_kind::cpu);
+    const hfx::upper_limit_result gpu = limit_on(hfx::backend_kind::cuda);
+    ASSERT_TRUE(cpu.all_ok());
+    ASSERT_TRUE(gpu.all_ok());
+    for (int k = 0; k < hfx::n_limit_curves; ++k)
+      EXPECT_LE(std::fabs(gpu.limit(k) - cpu.limit(k)), limit_rel_tol * std::fabs(cpu.limit(k))) << "curve " << k;
+  }
 }
 
 }  // namespace

@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "hfx/cuda_device.hpp"
+#include "hfx/error.hpp"
 #include "hfx/patchset.hpp"
 #include "hfx/workspace.hpp"
 
@@ -57,23 +58,33 @@ json json_number(double v) {
   return v;
 }
 
-std::string resolve_backend(const std::string& requested, bool verbose) {
-  if (requested == "cpu") return "cpu";
-  if (requested != "cuda" && requested != "auto")
+model_batch single_batch(const compiled_model& m) {
+  std::vector<compiled_model> one{m};
+  std::vector<model_batch> b = make_batches(std::move(one));
+  if (b.size() != 1 || b[0].n_hyp != 1) throw error("internal: a single model did not make one batch");
+  return std::move(b[0]);
+}
+
+backend_kind choose_backend(const std::string& requested, bool announce) {
+  if (requested != "cpu" && requested != "cuda" && requested != "auto")
     throw usage_error("--backend must be cpu, cuda or auto, got '" + requested + "'");
-  const int n = cuda_device_count();
-  // Single-hypothesis commands (nll, fit, cls, limit) run on the CPU: one hypothesis does not
-  // fill a GPU. `hfx scan` uses the CUDA batch backend (cmd_scan.cpp).
-  constexpr bool cuda_single_available = false;
-  if (requested == "cuda") {
-    if (n == 0) throw usage_error("--backend cuda: " + cuda_device_description());
-    if (!cuda_single_available)
-      throw usage_error("--backend cuda: this command runs one hypothesis, on the CPU; hfx scan runs batches on the GPU");
-    return "cuda";
-  }
-  std::string chosen = (n > 0 && cuda_single_available) ? "cuda" : "cpu";
-  if (verbose) std::cerr << "hfx: backend auto -> " << chosen << " (" << cuda_device_description() << ")\n";
-  return chosen;
+  // cuda without a device: hfx::error naming the reason (one line, exit 1).
+  const backend_kind be = hfx::resolve_backend(parse_backend(requested));
+  if (announce && requested == "auto")
+    std::cerr << "hfx: backend auto -> " << backend_name(be) << " (" << cuda_device_description() << ")\n";
+  return be;
+}
+
+void add_backend_options(arg_parser& p) {
+  p.option("--backend", "cpu|cuda|auto (auto: cuda when a device is present)", std::string("auto"));
+  p.flag("--batched", "CPU: run the batched operations the GPU runs (fit_op / hypotest_op) on CPU threads");
+}
+
+backend_choice backend_from_args(const arg_parser& p) {
+  backend_choice c;
+  c.kind = choose_backend(p.get("--backend"), true);
+  c.batched = c.kind == backend_kind::cuda || p.has("--batched");
+  return c;
 }
 
 }  // namespace hfx::cli

@@ -4,8 +4,10 @@
 #include <string>
 
 #include "cli.hpp"
+#include "hfx/batch_hypotest.hpp"
 #include "hfx/json_io.hpp"
 #include "hfx/model.hpp"
+#include "hfx/model_batch.hpp"
 #include "hfx/workspace.hpp"
 
 namespace hfx::cli {
@@ -27,8 +29,22 @@ loaded_model load_model_from_args(const arg_parser& p, const std::string& ws_pat
 // Writes a double as JSON (shortest round-trip; NaN and inf as null).
 json json_number(double v);
 
-// "cpu" | "cuda" | "auto" -> the backend that will run (throws usage_error when cuda is
-// requested but unavailable). Prints which one `auto` chose to stderr when verbose.
-std::string resolve_backend(const std::string& requested, bool verbose);
+// "cpu" | "cuda" | "auto" -> the backend that will run: auto is cuda when a CUDA device is
+// present, else cpu (announce: says which on stderr, "hfx: backend auto -> cpu (reason)");
+// cuda without a device throws hfx::error with the reason; anything else is a usage_error.
+backend_kind choose_backend(const std::string& requested, bool announce);
+
+// --backend cpu|cuda|auto and --batched, for the commands that run one hypothesis (fit, cls,
+// limit): cpu runs the per-hypothesis engine (fit_model, hypotest_engine); cuda, or cpu with
+// --batched, runs the batched operations (batch_fit, batch_hypotest_items) on that backend.
+void add_backend_options(arg_parser& p);
+struct backend_choice {
+  backend_kind kind = backend_kind::cpu;
+  bool batched = false;
+};
+backend_choice backend_from_args(const arg_parser& p);
+
+// A batch holding m alone (hypothesis 0), for the batched operations.
+model_batch single_batch(const compiled_model& m);
 
 }  // namespace hfx::cli

@@ -40,6 +40,22 @@ std::vector<hypotest_record> batch_hypotest(const batch_view& b, double mu_test,
 std::vector<hypotest_record> cpu_batch_hypotest(const batch_view& b, double mu_test, const hypotest_settings& st,
                                                 int threads = 0);
 
+// One hypothesis test per item: item k tests hypothesis hyp[k] of b at POI value mu[k]
+// (one launch for many POI values of one hypothesis: limits, cls at several mu). Each item
+// is independent: its record equals hypotest_engine's first at(mu[k]) on that hypothesis.
+std::vector<hypotest_record> batch_hypotest_items(const batch_view& b, const std::vector<std::int32_t>& hyp,
+                                                  const std::vector<double>& mu, const batch_options& opt,
+                                                  backend_kind backend);
+std::vector<hypotest_record> cpu_batch_hypotest_items(const batch_view& b, const std::vector<std::int32_t>& hyp,
+                                                      const std::vector<double>& mu, const hypotest_settings& st,
+                                                      int threads = 0);
+
+// One maximum-likelihood fit per item (fit_op; fit_items in cuda_backend.hpp). On the CPU
+// each item's result is fit_model()'s with the same start and fixed mask, bit for bit.
+batch_fit_result batch_fit(const batch_view& b, const fit_items& items, const fit_settings& st, backend_kind backend,
+                           int threads = 0, const cuda_options& cuda = {});
+batch_fit_result cpu_batch_fit(const batch_view& b, const fit_items& items, const fit_settings& st, int threads = 0);
+
 // eval_op for every hypothesis (pars: n_hyp * n_pars, data: n_hyp * (n_bins + n_aux)).
 batch_eval_result batch_evaluate(const batch_view& b, const std::vector<double>& pars,
                                  const std::vector<double>& data, backend_kind backend, int threads = 0);

@@ -7,10 +7,12 @@
 #pragma once
 #include <cstddef>
 #include <cstdint>
+#include <limits>
 #include <type_traits>
 
 #include "hfx/config.hpp"
 #include "hfx/math/hypotest_body.hpp"
+#include "hfx/math/newton.hpp"
 #include "hfx/math/nll.hpp"
 #include "hfx/math/rates.hpp"
 #include "hfx/model_view.hpp"
@@ -33,7 +35,12 @@ HFX_HDI void grid_stride_loop(const launch_index& li, std::int64_t n, const Body
   for (std::int64_t i = slot; i < n; i += li.stride()) body(i, slot);
 }
 
-// One hypothesis test per item: items [0, n) are hypotheses hyp0 + i of the batch.
+// One hypothesis test per item. By default items [0, n) are hypotheses hyp0 + i of the
+// batch, all tested at mu_test. With item_hyp, item i tests hypothesis item_hyp[i]; with
+// item_mu, at POI value item_mu[i] (so one launch can test one hypothesis at many POI
+// values, as the limit search needs). Each item runs the whole test (hypotest_one: the
+// mu-independent fits, then the two fits at its mu, warm-started from the free fits), so
+// items are independent: an item's record is that of hypotest_engine's first at(mu).
 struct hypotest_op {
   batch_view b;
   double mu_test = 1.0;
@@ -44,12 +51,76 @@ struct hypotest_op {
   std::uint8_t* bwork = nullptr;         // slots * bwork_stride
   std::size_t work_stride = 0, iwork_stride = 0, bwork_stride = 0;
   std::int64_t hyp0 = 0;
+  const std::int32_t* item_hyp = nullptr;  // n: hypothesis of item i (null: hyp0 + i)
+  const double* item_mu = nullptr;         // n: POI value of item i (null: mu_test)
   hypotest_record* out = nullptr;        // n records (item i -> out[i])
 
   HFX_HDI void operator()(std::int64_t i, std::int64_t slot) const {
-    const model_view m = b.hyp(std::int32_t(hyp0 + i));
-    out[i] = hypotest_one(m, mu_test, settings, local, work + slot * work_stride, iwork + slot * iwork_stride,
-                          bwork + slot * bwork_stride);
+    const std::int32_t h = item_hyp ? item_hyp[i] : std::int32_t(hyp0 + i);
+    const model_view m = b.hyp(h);
+    out[i] = hypotest_one(m, item_mu ? item_mu[i] : mu_test, settings, local, work + slot * work_stride,
+                          iwork + slot * iwork_stride, bwork + slot * bwork_stride);
+  }
+};
+
+// Doubles of scratch per fit_op slot: the fitter's work and room for the observed data.
+HFX_HDI std::size_t fit_op_work_size(const model_structure& s) {
+  return fit_work_size(s) + std::size_t(s.n_bins) + std::size_t(s.n_aux);
+}
+
+// One maximum-likelihood fit per item (fit_one, math/newton.hpp): item i fits hypothesis
+// item_hyp[i] (null: hyp0 + i) to the data vector data + i * (n_bins + n_aux) (null: the
+// hypothesis' observed data and auxiliary data), from start + i * n_pars (null: the
+// hypothesis' inits), holding fixed the components of fixed + i * n_pars (null: the
+// hypothesis' fixed mask) and, when fixed_poi[i] (or fixed_poi_value for all items) is not
+// NaN, the POI at that value. Writes the best-fit point to x + i * n_pars and the outcome
+// (twice_nll, iterations, status, at_bound) to out[i]. With the same start and mask it is
+// fit_model() (fit.hpp) of that hypothesis, bit for bit.
+struct fit_op {
+  batch_view b;
+  fit_settings settings;
+  const std::uint8_t* local = nullptr;     // mark_local_components(b.s), n_pars
+  double* work = nullptr;                  // slots * work_stride (fit_op_work_size)
+  int* iwork = nullptr;                    // slots * iwork_stride (fit_iwork_size)
+  std::uint8_t* bwork = nullptr;           // slots * bwork_stride (n_pars: the fit's fixed mask)
+  std::size_t work_stride = 0, iwork_stride = 0, bwork_stride = 0;
+  std::int64_t hyp0 = 0;
+  const std::int32_t* item_hyp = nullptr;  // n (null: hyp0 + i)
+  const double* data = nullptr;            // n * (n_bins + n_aux) (null: observed)
+  const double* start = nullptr;           // n * n_pars (null: inits)
+  const std::uint8_t* fixed = nullptr;     // n * n_pars (null: the hypothesis' mask)
+  const double* fixed_poi = nullptr;       // n: POI value or NaN = free (null: fixed_poi_value)
+  double fixed_poi_value = std::numeric_limits<double>::quiet_NaN();  // NaN: POI free (unless fixed by the mask)
+  double* x = nullptr;                     // n * n_pars: best-fit points
+  fit_outcome* out = nullptr;              // n
+
+  HFX_HDI void operator()(std::int64_t i, std::int64_t slot) const {
+    const std::int32_t h = item_hyp ? item_hyp[i] : std::int32_t(hyp0 + i);
+    const model_view m = b.hyp(h);
+    const int P = m.s.n_pars, B = m.s.n_bins, A = m.s.n_aux;
+    double* w = work + slot * work_stride;
+    std::uint8_t* fx = bwork + slot * bwork_stride;
+    double* xi = x + i * P;
+    // The observed data vector lives in the fit's scratch, after fit_work_size doubles.
+    const double* d = data ? data + i * (std::int64_t(B) + A) : nullptr;
+    if (!d) {
+      double* obs = w + fit_work_size(m.s);
+      for (int k = 0; k < B; ++k) obs[k] = m.obs[k];
+      for (int k = 0; k < A; ++k) obs[B + k] = m.aux_obs[k];
+      d = obs;
+    }
+    const std::uint8_t* f0 = fixed ? fixed + i * P : m.fixed;
+    const double* x0 = start ? start + i * P : m.init;
+    for (int k = 0; k < P; ++k) {
+      fx[k] = f0[k];
+      xi[k] = x0[k];
+    }
+    const double poi_value = fixed_poi ? fixed_poi[i] : fixed_poi_value;
+    if (m.s.poi >= 0 && !isnan(poi_value)) {
+      fx[m.s.poi] = 1;
+      xi[m.s.poi] = poi_value;
+    }
+    out[i] = fit_one(m, d, fx, local, xi, settings, w, iwork + slot * iwork_stride);
   }
 };
 
@@ -86,5 +157,7 @@ struct eval_op {
 static_assert(std::is_trivially_copyable_v<launch_index>);
 static_assert(std::is_trivially_copyable_v<hypotest_op>);
 static_assert(std::is_trivially_copyable_v<eval_op>);
+static_assert(std::is_trivially_copyable_v<fit_op>);
+static_assert(std::is_trivially_copyable_v<fit_outcome>);
 
 }  // namespace hfx
