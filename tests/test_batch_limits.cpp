@@ -8,7 +8,9 @@
 #include <string>
 #include <vector>
 
+#include "batch_fixture.hpp"
 #include "hfx/batch_limits.hpp"
+#include "hfx/infer.hpp"
 #include "hfx/error.hpp"
 #include "hfx/limits.hpp"
 
@@ -123,6 +125,45 @@ TEST(BatchLimits, EmptyAndErrors) {
     return std::vector<hfx::hypotest_values>(items.size() - 1);
   };
   EXPECT_THROW(hfx::batch_upper_limits(short_fn, {0.0, 0.0}, {5.0, 5.0}), hfx::error);
+}
+
+}  // namespace
+
+// Real models: the batched limits (every point a whole hypothesis test, the GPU's path) on
+// the CPU backend against the per-hypothesis engine's toms748_scan (the CPU scan's path,
+// whose fixed-POI fits warm-start from the previous POI value). The fits agree to their
+// tolerance, not bit for bit, so the root finder can take a different path inside its own
+// tolerance: limits agree within 2 * rtol (pyhf's toms748 rtol = 1e-4).
+namespace {
+
+TEST(BatchLimits, SbottomBatchOnCpuMatchesEngineLimits) {
+  const hfx::model_batch mb = hfx::test::sbottom_batch(4, 50);
+  const hfx::batch_view b = mb.view();
+  ASSERT_EQ(b.n_hyp, 4);
+  hfx::batch_options opt;
+  opt.threads = 2;
+  hfx::batch_limits_stats st;
+  const auto res = hfx::batch_upper_limits(b, opt, hfx::backend_kind::cpu, {}, &st);
+  ASSERT_EQ(res.size(), 4u);
+  EXPECT_GE(st.rounds, 3);
+  for (int h = 0; h < b.n_hyp; ++h) {
+    const hfx::model_view m = b.hyp(h);
+    hfx::hypotest_engine eng(m, opt.hypotest);
+    const auto ref = hfx::toms748_scan(
+        [&](const std::vector<double>& mus) {
+          std::vector<hfx::hypotest_values> v;
+          for (double mu : mus) v.push_back(hfx::hypotest_result(opt.hypotest.stat, eng.at(mu).cls));
+          return v;
+        },
+        m.lo[b.s.poi], m.hi[b.s.poi]);
+    for (int c = 0; c < hfx::n_limit_curves; ++c) {
+      ASSERT_EQ(res[std::size_t(h)].status(c), ref.status(c)) << "hypothesis " << h << " curve " << c;
+      if (ref.status(c) != hfx::limit_status::ok) continue;
+      EXPECT_NEAR(res[std::size_t(h)].limit(c), ref.limit(c), 2e-4 * std::fabs(ref.limit(c)))
+          << "hypothesis " << h << " curve " << c;
+      EXPECT_GT(ref.limit(c), 0.0);
+    }
+  }
 }
 
 }  // namespace

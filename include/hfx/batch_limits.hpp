@@ -12,7 +12,9 @@
 #include <functional>
 #include <vector>
 
+#include "hfx/batch_hypotest.hpp"
 #include "hfx/limits.hpp"
+#include "hfx/model_view.hpp"
 
 namespace hfx {
 
@@ -35,6 +37,15 @@ struct batch_limits_stats {
 std::vector<upper_limit_result> batch_upper_limits(const limit_items_fn& f, const std::vector<double>& bounds_low,
                                                    const std::vector<double>& bounds_up,
                                                    const toms748_scan_options& opt = {},
+                                                   batch_limits_stats* stats = nullptr);
+
+// The limits of every hypothesis of b (bracket: its POI bounds, as pyhf), each round's
+// points tested with one batch_hypotest_items() call on `backend`. Every point runs the
+// whole hypothesis test (the mu-independent fits again), so on the CPU the per-hypothesis
+// engine (which keeps them) is faster; this is the GPU's path. Throws model_error when the
+// batch has no POI.
+std::vector<upper_limit_result> batch_upper_limits(const batch_view& b, const batch_options& opt, backend_kind backend,
+                                                   const toms748_scan_options& lim = {},
                                                    batch_limits_stats* stats = nullptr);
 
 }  // namespace hfx
