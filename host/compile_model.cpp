@@ -6,6 +6,7 @@
 // parameters/paramsets.py, constraints.py (aux data order and widths).
 #include <algorithm>
 #include <cmath>
+#include <string_view>
 #include <unordered_map>
 
 #include "hfx/error.hpp"
@@ -80,38 +81,38 @@ compiled_model build_model(const ws_index& ix, const json& meas, std::size_t mpo
   // sorted (name, type); the groups are concatenated in histfactory_set order. A name
   // shared by histosys and normsys belongs to the histosys group. staterror registers in
   // its finalize(), iterating its builder_data keys: name order.
-  std::vector<const std::string*> group[n_modifier_kinds];
+  std::vector<std::string_view> group[n_modifier_kinds];
   {
     std::unordered_map<std::string_view, bool> seen;
     seen.reserve(ix.names.size());
     for (const ws_channel& c : ix.channels)
       for (const ws_sample& s : c.samples)
-        for (const ws_mod& md : s.mods) {
+        for (const ir_mod& md : s.ir->mods) {
           if (md.kind == modifier_kind::staterror) continue;
-          const ws_name_info& info = ix.names.at(*md.name);
+          const ws_name_info& info = ix.names.at(md.name);
           if (md.kind != info.group) continue;
-          if (seen.emplace(*md.name, true).second) group[int(md.kind)].push_back(md.name);
+          if (seen.emplace(md.name, true).second) group[int(md.kind)].push_back(md.name);
         }
     auto& st = group[int(modifier_kind::staterror)];
     for (const auto& [name, info] : ix.names)
-      if (info.group == modifier_kind::staterror) st.push_back(&name);
-    std::sort(st.begin(), st.end(), [](const std::string* a, const std::string* b) { return *a < *b; });
+      if (info.group == modifier_kind::staterror) st.push_back(name);
+    std::sort(st.begin(), st.end());
   }
   std::unordered_map<std::string_view, std::int32_t> param_index;
   std::int32_t npars = 0;
   for (int k = 0; k < n_modifier_kinds; ++k)
-    for (const std::string* name : group[k]) {
+    for (std::string_view name : group[k]) {
       param_set p;
-      p.name = *name;
+      p.name = std::string(name);
       p.kind = modifier_kind(k);
       p.offset = npars;
-      p.n = ix.names.at(*name).n;
+      p.n = ix.names.at(name).n;
       p.is_scalar = p.kind == modifier_kind::histosys || p.kind == modifier_kind::normsys ||
                     p.kind == modifier_kind::lumi || p.kind == modifier_kind::normfactor;
       if (p.is_scalar) p.n = 1;
       p.constraint = constraint_of(p.kind);
       npars += p.n;
-      param_index.emplace(*name, std::int32_t(m.params.size()));
+      param_index.emplace(name, std::int32_t(m.params.size()));
       m.params.push_back(std::move(p));
     }
   m.n_pars = npars;
@@ -150,11 +151,11 @@ compiled_model build_model(const ws_index& ix, const json& meas, std::size_t mpo
   for (std::size_t ci = 0; ci < nch; ++ci) {
     const ws_channel& c = ix.channels[ci];
     for (const ws_sample& s : c.samples)
-      for (const ws_mod& md : s.mods) {
+      for (const ir_mod& md : s.ir->mods) {
         if (md.kind != modifier_kind::shapesys) continue;
-        param_values& v = pv[std::size_t(param_index.at(*md.name))];
+        param_values& v = pv[std::size_t(param_index.at(md.name))];
         for (std::int32_t b = 0; b < c.nbins; ++b) {
-          const double nom = (*s.data)[b].get<double>(), unc = (*md.data)[b].get<double>();
+          const double nom = s.ir->data[std::size_t(b)], unc = md.data[std::size_t(b)];
           const bool valid = nom > 0 && unc > 0;
           v.scale[b] = valid ? (nom * nom) / (unc * unc) : 1.0;
           v.aux[b] = v.scale[b];
@@ -162,23 +163,23 @@ compiled_model build_model(const ws_index& ix, const json& meas, std::size_t mpo
         }
       }
   }
-  for (const std::string* name : group[int(modifier_kind::staterror)]) {
-    const ws_name_info& info = ix.names.at(*name);
-    param_values& v = pv[std::size_t(param_index.at(*name))];
+  for (std::string_view name : group[int(modifier_kind::staterror)]) {
+    const ws_name_info& info = ix.names.at(name);
+    param_values& v = pv[std::size_t(param_index.at(name))];
     std::int32_t k = 0;
     for (std::int32_t ci : info.channels) {
       const ws_channel& c = ix.channels[std::size_t(ci)];
-      std::vector<std::pair<const ws_sample*, const ws_mod*>> carriers;
+      std::vector<std::pair<const ir_sample*, const ir_mod*>> carriers;
       for (const ws_sample& s : c.samples)
-        for (const ws_mod& md : s.mods)
-          if (md.kind == modifier_kind::staterror && *md.name == *name) carriers.emplace_back(&s, &md);
+        for (const ir_mod& md : s.ir->mods)
+          if (md.kind == modifier_kind::staterror && md.name == name) carriers.emplace_back(s.ir, &md);
       for (std::int32_t b = 0; b < c.nbins; ++b, ++k) {
         double nomsall = 0.0;
-        for (const auto& [s, md] : carriers) nomsall += (*s->data)[b].get<double>();
+        for (const auto& [s, md] : carriers) nomsall += s->data[std::size_t(b)];
         double relerr2 = 0.0;
         if (nomsall > 0)
           for (const auto& [s, md] : carriers) {
-            const double r = (*md->data)[b].get<double>() / nomsall;
+            const double r = md->data[std::size_t(b)] / nomsall;
             relerr2 += r * r;
           }
         const double sigma = std::sqrt(relerr2);
@@ -305,29 +306,30 @@ compiled_model build_model(const ws_index& ix, const json& meas, std::size_t mpo
       sample_block blk{};
       blk.bin0 = m.channel_bin0[ci];
       blk.nbins = c.nbins;
-      auto comp_of = [&](const ws_mod& md) { return m.params[std::size_t(param_index.at(*md.name))].offset; };
+      const std::vector<ir_mod>& mods = s.ir->mods;
+      auto comp_of = [&](const ir_mod& md) { return m.params[std::size_t(param_index.at(md.name))].offset; };
       blk.histo_begin = std::int32_t(m.histo_comp.size());
-      for (const ws_mod& md : s.mods)
+      for (const ir_mod& md : mods)
         if (md.kind == modifier_kind::histosys) m.histo_comp.push_back(comp_of(md));
       blk.histo_end = std::int32_t(m.histo_comp.size());
       blk.normsys_begin = std::int32_t(m.normsys_comp.size());
-      for (const ws_mod& md : s.mods)
+      for (const ir_mod& md : mods)
         if (md.kind == modifier_kind::normsys) m.normsys_comp.push_back(comp_of(md));
       blk.normsys_end = std::int32_t(m.normsys_comp.size());
       // scalar factors in pyhf's factor order: lumi, then normfactor
       blk.scalar_begin = std::int32_t(m.scalar_comp.size());
       for (modifier_kind k : {modifier_kind::lumi, modifier_kind::normfactor})
-        for (const ws_mod& md : s.mods)
+        for (const ir_mod& md : mods)
           if (md.kind == k) m.scalar_comp.push_back(comp_of(md));
       blk.scalar_end = std::int32_t(m.scalar_comp.size());
       // per-bin factors: shapefactor, shapesys, staterror
       blk.binwise_begin = std::int32_t(m.binwise_comp0.size());
       for (modifier_kind k : {modifier_kind::shapefactor, modifier_kind::shapesys, modifier_kind::staterror})
-        for (const ws_mod& md : s.mods) {
+        for (const ir_mod& md : mods) {
           if (md.kind != k) continue;
           std::int32_t comp0 = comp_of(md);
           if (k == modifier_kind::staterror)  // components run over the covered channels' bins
-            for (std::int32_t cj : ix.names.at(*md.name).channels) {
+            for (std::int32_t cj : ix.names.at(md.name).channels) {
               if (std::size_t(cj) >= ci) break;
               comp0 += ix.channels[std::size_t(cj)].nbins;
             }
@@ -336,20 +338,20 @@ compiled_model build_model(const ws_index& ix, const json& meas, std::size_t mpo
       blk.binwise_end = std::int32_t(m.binwise_comp0.size());
 
       m.block_value_offset.push_back(std::int64_t(m.values.size()));
-      for (const json& x : *s.data) m.values.push_back(x.get<double>());
-      for (const ws_mod& md : s.mods)
+      m.values.insert(m.values.end(), s.ir->data.begin(), s.ir->data.end());
+      for (const ir_mod& md : mods)
         if (md.kind == modifier_kind::histosys) {
-          for (const json& x : (*md.data)["lo_data"]) m.values.push_back(x.get<double>());
-          for (const json& x : (*md.data)["hi_data"]) m.values.push_back(x.get<double>());
+          m.values.insert(m.values.end(), md.lo.begin(), md.lo.end());
+          m.values.insert(m.values.end(), md.hi.begin(), md.hi.end());
         }
-      for (const ws_mod& md : s.mods)
+      for (const ir_mod& md : mods)
         if (md.kind == modifier_kind::normsys) {
-          m.values.push_back((*md.data)["lo"].get<double>());
-          m.values.push_back((*md.data)["hi"].get<double>());
+          m.values.push_back(md.lo[0]);
+          m.values.push_back(md.hi[0]);
         }
       m.block_channel.push_back(std::int32_t(ci));
       m.block_sample.push_back(std::int32_t(
-          std::lower_bound(m.sample_names.begin(), m.sample_names.end(), *s.name) - m.sample_names.begin()));
+          std::lower_bound(m.sample_names.begin(), m.sample_names.end(), s.name()) - m.sample_names.begin()));
       m.blocks.push_back(blk);
     }
   }
@@ -357,7 +359,16 @@ compiled_model build_model(const ws_index& ix, const json& meas, std::size_t mpo
   // ---- observed main data in channel order (workspace.py data()) ----
   m.obs.reserve(std::size_t(m.n_bins));
   for (const ws_channel& c : ix.channels)
-    for (const json& x : *c.obs) m.obs.push_back(x.get<double>());
+    m.obs.insert(m.obs.end(), c.obs->begin(), c.obs->end());
+  return m;
+}
+
+compiled_model compile_indexed(const ws_index& ix, const json& spec, const model_options& opt,
+                               const std::string& file, std::vector<std::string> warnings) {
+  const json& meas = find_measurement(spec, opt.measurement, file);
+  const std::size_t mpos = std::size_t(&meas - &(*ix.measurements)[0]);
+  compiled_model m = build_model(ix, meas, mpos, opt, file, &warnings);
+  m.warnings = std::move(warnings);
   return m;
 }
 
@@ -366,11 +377,7 @@ compiled_model build_model(const ws_index& ix, const json& meas, std::size_t mpo
 compiled_model compile_model(const json& spec, const model_options& opt, const std::string& file) {
   std::vector<std::string> warnings;
   detail::ws_index ix = detail::index_workspace(spec, file, &warnings);
-  const json& meas = find_measurement(spec, opt.measurement, file);
-  const std::size_t mpos = std::size_t(&meas - &(*ix.measurements)[0]);
-  compiled_model m = detail::build_model(ix, meas, mpos, opt, file, &warnings);
-  m.warnings = std::move(warnings);
-  return m;
+  return detail::compile_indexed(ix, spec, opt, file, std::move(warnings));
 }
 
 }  // namespace hfx

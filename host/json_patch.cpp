@@ -4,6 +4,7 @@
 #include <limits>
 
 #include "hfx/error.hpp"
+#include "workspace_index.hpp"
 
 namespace hfx {
 
@@ -179,6 +180,8 @@ void apply_one(json& doc, const json& op, op_context& ctx) {
 }
 
 }  // namespace
+
+bool detail::parse_json_array_index(const std::string& tok, size_t& out) { return parse_array_index(tok, out); }
 
 std::vector<std::string> parse_json_pointer(std::string_view pointer, const std::string& file,
                                             const std::string& where) {

@@ -125,12 +125,14 @@ scan_record failed_record(const patchset& ps, const patch_entry& pe, const scan_
 
 }  // namespace
 
-scan_record evaluate_hypothesis(const json& ws, const std::string& ws_file, const patchset& ps,
-                                std::size_t patch_index, const scan_options& opt) {
+namespace {
+
+// One hypothesis from the model `compile` gives (no I/O); failures become an error record.
+template <class Compile>
+scan_record evaluate_with(const Compile& compile, const patchset& ps, const patch_entry& pe, const scan_options& opt) {
   const auto t0 = std::chrono::steady_clock::now();
-  const patch_entry& pe = ps.patches[patch_index];
   try {
-    compiled_model m = compile_model(apply_patch(ws, ps, pe), opt.model, ws_file + " + patch " + pe.name);
+    compiled_model m = compile();
     hypotest_options hopt;
     hopt.stat = opt.stat;
     hopt.settings = opt.settings;
@@ -145,11 +147,28 @@ scan_record evaluate_hypothesis(const json& ws, const std::string& ws_file, cons
   }
 }
 
+std::string model_file(const std::string& ws_file, const patch_entry& pe) { return ws_file + " + patch " + pe.name; }
+
+}  // namespace
+
+scan_record evaluate_hypothesis(const json& ws, const std::string& ws_file, const patchset& ps,
+                                std::size_t patch_index, const scan_options& opt) {
+  const patch_entry& pe = ps.patches[patch_index];
+  return evaluate_with([&] { return compile_model(apply_patch(ws, ps, pe), opt.model, model_file(ws_file, pe)); },
+                       ps, pe, opt);
+}
+
+scan_record evaluate_hypothesis(const prepared_workspace& ws, const patchset& ps, std::size_t patch_index,
+                                const scan_options& opt) {
+  const patch_entry& pe = ps.patches[patch_index];
+  return evaluate_with([&] { return ws.compile_patched(ps, pe, opt.model, model_file(ws.file(), pe)); }, ps, pe, opt);
+}
+
 namespace {
 
 // The batched path for one round of patches: compile in parallel, batch, test with the
 // batch backend, then (if asked) limits per hypothesis. Returns one record per item.
-std::vector<scan_record> evaluate_round(const json& ws, const std::string& ws_file, const patchset& ps,
+std::vector<scan_record> evaluate_round(const prepared_workspace& ws, const patchset& ps,
                                         const std::vector<std::size_t>& idx, const scan_options& opt) {
   const std::size_t n = idx.size();
   std::vector<std::optional<scan_record>> out(n);
@@ -159,7 +178,7 @@ std::vector<scan_record> evaluate_round(const json& ws, const std::string& ws_fi
     const auto t0 = std::chrono::steady_clock::now();
     const patch_entry& pe = ps.patches[idx[k]];
     try {
-      compiled_model m = compile_model(apply_patch(ws, ps, pe), opt.model, ws_file + " + patch " + pe.name);
+      compiled_model m = ws.compile_patched(ps, pe, opt.model, model_file(ws.file(), pe));
       check_hypotest_model(m.view());  // the engine path's POI checks and messages
       models[k] = std::move(m);
     } catch (const error& e) {
@@ -222,6 +241,7 @@ scan_summary run_scan(const scan_options& opt, const std::function<void(const sc
   validate_workspace(ws, opt.workspace);
   const patchset ps = load_patchset(opt.patchset);
   if (opt.verify) verify_patchset(ps, ws, opt.workspace);
+  const prepared_workspace prepared(ws, opt.workspace);  // the background parsed once
 
   std::vector<std::string> names;
   names.reserve(ps.patches.size());
@@ -273,7 +293,7 @@ scan_summary run_scan(const scan_options& opt, const std::function<void(const sc
     const std::size_t round = std::size_t(std::max(1, opt.batch_size));
     for (std::size_t c0 = 0; c0 < todo.size() && !interrupt.interrupted(); c0 += round) {
       std::vector<std::size_t> idx(todo.begin() + c0, todo.begin() + std::min(todo.size(), c0 + round));
-      std::vector<scan_record> recs = evaluate_round(ws, opt.workspace, ps, idx, opt);
+      std::vector<scan_record> recs = evaluate_round(prepared, ps, idx, opt);
       for (auto& rec : recs) {
         ++sum.computed;
         if (rec.failed()) ++sum.failed;
@@ -288,7 +308,7 @@ scan_summary run_scan(const scan_options& opt, const std::function<void(const sc
   }
   parallel_for(todo.size(), opt.threads, [&](std::size_t k, int) {
     std::optional<scan_record> rec;
-    if (!interrupt.interrupted()) rec = evaluate_hypothesis(ws, opt.workspace, ps, todo[k], opt);
+    if (!interrupt.interrupted()) rec = evaluate_hypothesis(prepared, ps, todo[k], opt);
     std::lock_guard<std::mutex> lock(mu);
     if (rec) {
       ++sum.computed;

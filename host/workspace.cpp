@@ -13,6 +13,14 @@
 namespace hfx {
 
 namespace detail {
+
+void checker::fail(const std::string& ptr, const std::string& what) const { throw input_error(file, ptr, what); }
+
+void checker::warn(const std::string& ptr, const std::string& what) const {
+  if (raw) raw->push_back({ptr, what});
+  else if (warnings) warnings->push_back(input_error::format(file, ptr, what));
+}
+
 namespace {
 
 const char* type_name(const json& j) {
@@ -35,57 +43,50 @@ std::string join(const std::string& base, std::size_t i) { return base + "/" + s
 constexpr const char* kind_names[n_modifier_kinds] = {"histosys", "lumi", "normfactor", "normsys",
                                                       "shapefactor", "shapesys", "staterror"};
 
-struct checker {
-  const std::string& file;
-  std::vector<std::string>* warnings;
-
-  [[noreturn]] void fail(const std::string& ptr, const std::string& what) const {
-    throw input_error(file, ptr, what);
+// ---- schema helpers (throw through ck.fail) ----
+void expect(const checker& ck, const json& j, json::value_t t, const std::string& ptr) {
+  bool ok = j.type() == t;
+  if (!ok) {
+    json tmp(t);
+    ck.fail(ptr, std::string("expected ") + type_name(tmp) + ", got " + type_name(j));
   }
-  void warn(const std::string& ptr, const std::string& what) const {
-    if (warnings) warnings->push_back(input_error::format(file, ptr, what));
+}
+void object(const checker& ck, const json& j, const std::string& ptr, std::initializer_list<const char*> required,
+            std::initializer_list<const char*> allowed) {
+  expect(ck, j, json::value_t::object, ptr);
+  for (const char* k : required)
+    if (!j.contains(k)) ck.fail(ptr, std::string("missing required key '") + k + "'");
+  for (const auto& [k, v] : j.items()) {
+    bool known = false;
+    for (const char* a : allowed) known = known || k == a;
+    if (!known) ck.fail(ptr, "unknown key '" + k + "' (not in pyhf schema 1.0.0)");
   }
-  void expect(const json& j, json::value_t t, const std::string& ptr) const {
-    bool ok = j.type() == t;
-    if (!ok) {
-      json tmp(t);
-      fail(ptr, std::string("expected ") + type_name(tmp) + ", got " + type_name(j));
-    }
+}
+const std::string& string(const checker& ck, const json& j, const std::string& ptr) {
+  expect(ck, j, json::value_t::string, ptr);
+  return j.get_ref<const std::string&>();
+}
+double number(const checker& ck, const json& j, const std::string& ptr) {
+  if (!j.is_number()) ck.fail(ptr, std::string("expected number, got ") + type_name(j));
+  double v = j.get<double>();
+  if (!std::isfinite(v)) ck.fail(ptr, "non-finite number");
+  return v;
+}
+// Array of finite numbers with at least one entry, converted.
+std::vector<double> numbers(const checker& ck, const json& j, const std::string& ptr) {
+  if (!j.is_array()) ck.fail(ptr, std::string("expected array of numbers, got ") + type_name(j));
+  if (j.empty()) ck.fail(ptr, "empty array (at least one number required)");
+  std::vector<double> v(j.size());
+  for (std::size_t i = 0; i < j.size(); ++i) {  // pointer text built only on failure
+    if (!j[i].is_number() || !std::isfinite(j[i].get<double>())) number(ck, j[i], join(ptr, i));
+    v[i] = j[i].get<double>();
   }
-  void object(const json& j, const std::string& ptr, std::initializer_list<const char*> required,
-              std::initializer_list<const char*> allowed) const {
-    expect(j, json::value_t::object, ptr);
-    for (const char* k : required)
-      if (!j.contains(k)) fail(ptr, std::string("missing required key '") + k + "'");
-    for (const auto& [k, v] : j.items()) {
-      bool known = false;
-      for (const char* a : allowed) known = known || k == a;
-      if (!known) fail(ptr, "unknown key '" + k + "' (not in pyhf schema 1.0.0)");
-    }
-  }
-  const std::string& string(const json& j, const std::string& ptr) const {
-    expect(j, json::value_t::string, ptr);
-    return j.get_ref<const std::string&>();
-  }
-  double number(const json& j, const std::string& ptr) const {
-    if (!j.is_number()) fail(ptr, std::string("expected number, got ") + type_name(j));
-    double v = j.get<double>();
-    if (!std::isfinite(v)) fail(ptr, "non-finite number");
-    return v;
-  }
-  // Array of finite numbers with at least one entry; returns its size.
-  std::size_t numbers(const json& j, const std::string& ptr) const {
-    if (!j.is_array()) fail(ptr, std::string("expected array of numbers, got ") + type_name(j));
-    if (j.empty()) fail(ptr, "empty array (at least one number required)");
-    for (std::size_t i = 0; i < j.size(); ++i)  // pointer text built only on failure
-      if (!j[i].is_number() || !std::isfinite(j[i].get<double>())) number(j[i], join(ptr, i));
-    return j.size();
-  }
-  void array(const json& j, const std::string& ptr, bool nonempty) const {
-    expect(j, json::value_t::array, ptr);
-    if (nonempty && j.empty()) fail(ptr, "empty array (at least one entry required)");
-  }
-};
+  return v;
+}
+void array(const checker& ck, const json& j, const std::string& ptr, bool nonempty) {
+  expect(ck, j, json::value_t::array, ptr);
+  if (nonempty && j.empty()) ck.fail(ptr, "empty array (at least one entry required)");
+}
 
 bool parse_kind(const std::string& t, modifier_kind* k) {
   for (int i = 0; i < n_modifier_kinds; ++i)
@@ -93,56 +94,58 @@ bool parse_kind(const std::string& t, modifier_kind* k) {
   return false;
 }
 
-std::string quoted_mod(const ws_mod& m) {
-  return std::string(kind_names[int(m.kind)]) + " '" + *m.name + "'";
-}
+std::string quoted_mod(const ir_mod& m) { return std::string(kind_names[int(m.kind)]) + " '" + m.name + "'"; }
 
-void check_modifier(const checker& ck, const json& mj, const std::string& ptr, const std::string& chan,
-                    std::int32_t nbins, ws_mod* out) {
-  ck.object(mj, ptr, {"name", "type", "data"}, {"name", "type", "data"});
-  const std::string& name = ck.string(mj["name"], join(ptr, "name"));
-  const std::string& type = ck.string(mj["type"], join(ptr, "type"));
-  modifier_kind kind;
-  if (!parse_kind(type, &kind))
+// `rel` is the modifier's pointer relative to its sample (warnings), sp + rel the full one
+// (errors).
+ir_mod check_modifier(const checker& ck, const json& mj, const std::string& sp, const std::string& rel,
+                      const std::string& chan, std::int32_t nbins, std::vector<raw_warning>* warnings) {
+  const std::string ptr = sp + rel;
+  object(ck, mj, ptr, {"name", "type", "data"}, {"name", "type", "data"});
+  const std::string& name = string(ck, mj["name"], join(ptr, "name"));
+  const std::string& type = string(ck, mj["type"], join(ptr, "type"));
+  ir_mod out;
+  if (!parse_kind(type, &out.kind))
     ck.fail(ptr, "unknown modifier type '" + type +
                      "' (histosys, lumi, normfactor, normsys, shapefactor, shapesys, staterror)");
-  out->name = &name;
-  out->kind = kind;
-  out->data = &mj["data"];
-  const std::string mp = ptr + " (" + type + " '" + name + "')";
+  out.name = name;
+  const std::string desc = " (" + type + " '" + name + "')";
+  const std::string mp = ptr + desc;
   const json& d = mj["data"];
   auto bins_msg = [&](const char* what, std::size_t n) {
     return std::string(what) + " has " + std::to_string(n) + " bins, channel '" + chan + "' has " +
            std::to_string(nbins);
   };
-  switch (kind) {
+  switch (out.kind) {
     case modifier_kind::histosys: {
-      ck.object(d, mp + ": data", {"lo_data", "hi_data"}, {"lo_data", "hi_data"});
+      object(ck, d, mp + ": data", {"lo_data", "hi_data"}, {"lo_data", "hi_data"});
       for (const char* key : {"lo_data", "hi_data"}) {
-        std::size_t n = ck.numbers(d[key], join(join(ptr, "data"), key));
-        if (std::int64_t(n) != nbins) ck.fail(mp, bins_msg(key, n));
-        for (std::size_t i = 0; i < n; ++i)
-          if (d[key][i].get<double>() < 0) {
-            ck.warn(mp, std::string("negative ") + key + " entry in bin " + std::to_string(i));
+        std::vector<double>& v = key[0] == 'l' ? out.lo : out.hi;
+        v = numbers(ck, d[key], join(join(ptr, "data"), key));
+        if (std::int64_t(v.size()) != nbins) ck.fail(mp, bins_msg(key, v.size()));
+        for (std::size_t i = 0; i < v.size(); ++i)
+          if (v[i] < 0) {
+            warnings->push_back({rel + desc, std::string("negative ") + key + " entry in bin " + std::to_string(i)});
             break;
           }
       }
       break;
     }
     case modifier_kind::normsys: {
-      ck.object(d, mp + ": data", {"hi", "lo"}, {"hi", "lo"});
+      object(ck, d, mp + ": data", {"hi", "lo"}, {"hi", "lo"});
       for (const char* key : {"hi", "lo"}) {
-        double v = ck.number(d[key], join(join(ptr, "data"), key));
+        double v = number(ck, d[key], join(join(ptr, "data"), key));
         if (!(v > 0))
           ck.fail(mp, std::string(key) + " = " + json(v).dump() +
                           " must be > 0 (normsys interpolation code1/code4 takes its log)");
+        (key[0] == 'h' ? out.hi : out.lo).assign(1, v);
       }
       break;
     }
     case modifier_kind::staterror:
     case modifier_kind::shapesys: {
-      std::size_t n = ck.numbers(d, join(ptr, "data"));
-      if (std::int64_t(n) != nbins) ck.fail(mp, bins_msg("data", n));
+      out.data = numbers(ck, d, join(ptr, "data"));
+      if (std::int64_t(out.data.size()) != nbins) ck.fail(mp, bins_msg("data", out.data.size()));
       break;
     }
     case modifier_kind::lumi:
@@ -153,131 +156,135 @@ void check_modifier(const checker& ck, const json& mj, const std::string& ptr, c
       if (!d.is_null()) ck.fail(join(ptr, "data"), std::string("expected null, got ") + type_name(d));
       break;
   }
+  return out;
 }
 
 void check_parameter_config(const checker& ck, const json& p, const std::string& ptr) {
-  ck.object(p, ptr, {"name"}, {"name", "inits", "bounds", "auxdata", "factors", "sigmas", "fixed"});
-  ck.string(p["name"], join(ptr, "name"));
+  object(ck, p, ptr, {"name"}, {"name", "inits", "bounds", "auxdata", "factors", "sigmas", "fixed"});
+  string(ck, p["name"], join(ptr, "name"));
   for (const char* key : {"inits", "auxdata", "factors", "sigmas"})
-    if (p.contains(key)) ck.numbers(p[key], join(ptr, key));
-  if (p.contains("fixed")) ck.expect(p["fixed"], json::value_t::boolean, join(ptr, "fixed"));
+    if (p.contains(key)) numbers(ck, p[key], join(ptr, key));
+  if (p.contains("fixed")) expect(ck, p["fixed"], json::value_t::boolean, join(ptr, "fixed"));
   if (p.contains("bounds")) {
     const json& b = p["bounds"];
     const std::string bp = join(ptr, "bounds");
-    ck.array(b, bp, true);
+    array(ck, b, bp, true);
     for (std::size_t i = 0; i < b.size(); ++i) {
       const std::string ip = join(bp, i);
-      ck.expect(b[i], json::value_t::array, ip);
+      expect(ck, b[i], json::value_t::array, ip);
       if (b[i].size() != 2) ck.fail(ip, "a bound needs 2 numbers [lo, hi], got " + std::to_string(b[i].size()));
-      double lo = ck.number(b[i][0], join(ip, 0)), hi = ck.number(b[i][1], join(ip, 1));
+      double lo = number(ck, b[i][0], join(ip, 0)), hi = number(ck, b[i][1], join(ip, 1));
       if (lo > hi) ck.fail(ip, "lower bound " + json(lo).dump() + " > upper bound " + json(hi).dump());
     }
   }
 }
 
-}  // namespace
-
-std::string modifier_pointer(const ws_channel& c, const ws_sample& s, const ws_mod& m) {
-  return "/channels/" + std::to_string(c.pos) + "/samples/" + std::to_string(s.pos) + "/modifiers/" +
-         std::to_string(m.pos) + " (" + quoted_mod(m) + ")";
+std::string sample_pointer(std::int32_t cpos, std::int32_t spos) {
+  return "/channels/" + std::to_string(cpos) + "/samples/" + std::to_string(spos);
 }
 
-ws_index index_workspace(const json& spec, const std::string& file, std::vector<std::string>* warnings) {
-  checker ck{file, warnings};
-  ck.object(spec, "", {"channels", "measurements", "observations", "version"},
-            {"channels", "measurements", "observations", "version"});
-  const std::string& version = ck.string(spec["version"], "/version");
-  if (version != "1.0.0") ck.fail("/version", "unsupported version '" + version + "' (expected \"1.0.0\")");
+}  // namespace
 
-  ws_index ix;
-  // ---- channels, samples, modifiers (schema and bin counts) ----
-  const json& chans = spec["channels"];
-  ck.array(chans, "/channels", true);
-  ix.channels.reserve(chans.size());
-  for (std::size_t ci = 0; ci < chans.size(); ++ci) {
-    const std::string cp = join("/channels", ci);
-    const json& cj = chans[ci];
-    ck.object(cj, cp, {"name", "samples"}, {"name", "samples"});
-    ws_channel ch;
-    ch.name = &ck.string(cj["name"], join(cp, "name"));
-    ch.pos = std::int32_t(ci);
-    const json& samples = cj["samples"];
-    ck.array(samples, join(cp, "samples"), true);
-    for (std::size_t si = 0; si < samples.size(); ++si) {
-      const std::string sp = join(join(cp, "samples"), si);
-      const json& sj = samples[si];
-      ck.object(sj, sp, {"name", "data", "modifiers"}, {"name", "data", "modifiers"});
-      ws_sample s;
-      s.name = &ck.string(sj["name"], join(sp, "name"));
-      s.pos = std::int32_t(si);
-      s.data = &sj["data"];
-      std::size_t n = ck.numbers(sj["data"], join(sp, "data"));
-      // pyhf takes a channel's bin count from its first sample (mixins.py).
-      if (si == 0) ch.nbins = std::int32_t(n);
-      else if (std::int64_t(n) != ch.nbins)
-        ck.fail(join(sp, "data"), "sample '" + *s.name + "' has " + std::to_string(n) + " bins, channel '" +
-                                      *ch.name + "' has " + std::to_string(ch.nbins));
-      for (std::size_t b = 0; b < n; ++b)
-        if (sj["data"][b].get<double>() < 0) {
-          ck.warn(join(sp, "data"), "negative nominal rate in bin " + std::to_string(b));
-          break;
-        }
-      const json& mods = sj["modifiers"];
-      ck.array(mods, join(sp, "modifiers"), false);
-      s.mods.resize(mods.size());
-      for (std::size_t mi = 0; mi < mods.size(); ++mi) {
-        s.mods[mi].pos = std::int32_t(mi);
-        check_modifier(ck, mods[mi], join(join(sp, "modifiers"), mi), *ch.name, ch.nbins, &s.mods[mi]);
-      }
-      std::sort(s.mods.begin(), s.mods.end(), [](const ws_mod& a, const ws_mod& b) {
-        int c = a.name->compare(*b.name);
-        return c != 0 ? c < 0 : a.kind < b.kind;
-      });
-      for (std::size_t k = 1; k < s.mods.size(); ++k)
-        if (*s.mods[k].name == *s.mods[k - 1].name && s.mods[k].kind == s.mods[k - 1].kind) {
-          const ws_mod& a = std::min(s.mods[k], s.mods[k - 1], [](auto& x, auto& y) { return x.pos < y.pos; });
-          const ws_mod& b = std::max(s.mods[k], s.mods[k - 1], [](auto& x, auto& y) { return x.pos < y.pos; });
-          ck.fail(modifier_pointer(ch, s, b), "sample '" + *s.name + "' already has " + quoted_mod(a) +
-                                                  " at modifiers/" + std::to_string(a.pos));
-        }
-      ch.samples.push_back(std::move(s));
+std::string modifier_pointer(const ws_channel& c, const ws_sample& s, const ir_mod& m) {
+  return sample_pointer(c.pos, s.pos) + "/modifiers/" + std::to_string(m.pos) + " (" + quoted_mod(m) + ")";
+}
+
+ir_sample parse_sample(const checker& ck, const json& sj, const std::string& sp, const std::string& chan,
+                       std::int32_t nbins) {
+  object(ck, sj, sp, {"name", "data", "modifiers"}, {"name", "data", "modifiers"});
+  ir_sample s;
+  s.name = string(ck, sj["name"], join(sp, "name"));
+  s.data = numbers(ck, sj["data"], join(sp, "data"));
+  const std::size_t n = s.data.size();
+  if (nbins < 0) nbins = std::int32_t(n);
+  else if (std::int64_t(n) != nbins)
+    ck.fail(join(sp, "data"), "sample '" + s.name + "' has " + std::to_string(n) + " bins, channel '" + chan +
+                                  "' has " + std::to_string(nbins));
+  for (std::size_t b = 0; b < n; ++b)
+    if (s.data[b] < 0) {
+      s.warnings.push_back({"/data", "negative nominal rate in bin " + std::to_string(b)});
+      break;
     }
-    std::sort(ch.samples.begin(), ch.samples.end(),
-              [](const ws_sample& a, const ws_sample& b) { return *a.name < *b.name; });
-    for (std::size_t k = 1; k < ch.samples.size(); ++k)
-      if (*ch.samples[k].name == *ch.samples[k - 1].name) {
-        int p = std::max(ch.samples[k].pos, ch.samples[k - 1].pos);
-        int q = std::min(ch.samples[k].pos, ch.samples[k - 1].pos);
-        ck.fail(join(join(cp, "samples"), p), "duplicate sample name '" + *ch.samples[k].name + "' in channel '" +
-                                                  *ch.name + "' (also samples/" + std::to_string(q) + ")");
-      }
-    ix.channels.push_back(std::move(ch));
+  const json& mods = sj["modifiers"];
+  array(ck, mods, join(sp, "modifiers"), false);
+  s.mods.reserve(mods.size());
+  for (std::size_t mi = 0; mi < mods.size(); ++mi) {
+    s.mods.push_back(check_modifier(ck, mods[mi], sp, "/modifiers/" + std::to_string(mi), chan, nbins, &s.warnings));
+    s.mods.back().pos = std::int32_t(mi);
   }
+  std::sort(s.mods.begin(), s.mods.end(), [](const ir_mod& a, const ir_mod& b) {
+    int c = a.name.compare(b.name);
+    return c != 0 ? c < 0 : a.kind < b.kind;
+  });
+  for (std::size_t k = 1; k < s.mods.size(); ++k)
+    if (s.mods[k].name == s.mods[k - 1].name && s.mods[k].kind == s.mods[k - 1].kind) {
+      const ir_mod& a = s.mods[k].pos < s.mods[k - 1].pos ? s.mods[k] : s.mods[k - 1];
+      const ir_mod& b = s.mods[k].pos < s.mods[k - 1].pos ? s.mods[k - 1] : s.mods[k];
+      ck.fail(sp + "/modifiers/" + std::to_string(b.pos) + " (" + quoted_mod(b) + ")",
+              "sample '" + s.name + "' already has " + quoted_mod(a) + " at modifiers/" + std::to_string(a.pos));
+    }
+  return s;
+}
+
+void emit_sample_warnings(const checker& ck, const ir_sample& s, const std::string& sp) {
+  for (const raw_warning& w : s.warnings) ck.warn(sp + w.pointer, w.what);
+}
+
+const std::string& check_channel_object(const checker& ck, const json& cj, const std::string& cp) {
+  object(ck, cj, cp, {"name", "samples"}, {"name", "samples"});
+  const std::string& name = string(ck, cj["name"], join(cp, "name"));
+  array(ck, cj["samples"], join(cp, "samples"), true);
+  return name;
+}
+
+void index_channel(const checker& ck, ws_channel& ch) {
+  const std::string cp = join("/channels", std::size_t(ch.pos));
+  if (ch.samples.empty()) ck.fail(join(cp, "samples"), "empty array (at least one entry required)");
+  // pyhf takes a channel's bin count from its first sample (mixins.py).
+  ch.nbins = std::int32_t(ch.samples.front().ir->data.size());
+  for (const ws_sample& s : ch.samples)
+    if (std::int64_t(s.ir->data.size()) != ch.nbins)
+      ck.fail(join(sample_pointer(ch.pos, s.pos), "data"),
+              "sample '" + s.name() + "' has " + std::to_string(s.ir->data.size()) + " bins, channel '" + *ch.name +
+                  "' has " + std::to_string(ch.nbins));
+  std::sort(ch.samples.begin(), ch.samples.end(),
+            [](const ws_sample& a, const ws_sample& b) { return a.name() < b.name(); });
+  for (std::size_t k = 1; k < ch.samples.size(); ++k)
+    if (ch.samples[k].name() == ch.samples[k - 1].name()) {
+      int p = std::max(ch.samples[k].pos, ch.samples[k - 1].pos);
+      int q = std::min(ch.samples[k].pos, ch.samples[k - 1].pos);
+      ck.fail(join(join(cp, "samples"), std::size_t(p)), "duplicate sample name '" + ch.samples[k].name() +
+                                                             "' in channel '" + *ch.name + "' (also samples/" +
+                                                             std::to_string(q) + ")");
+    }
+}
+
+void index_model(const checker& ck, ws_index& ix) {
   std::sort(ix.channels.begin(), ix.channels.end(),
             [](const ws_channel& a, const ws_channel& b) { return *a.name < *b.name; });
   for (std::size_t k = 1; k < ix.channels.size(); ++k)
     if (*ix.channels[k].name == *ix.channels[k - 1].name) {
       int p = std::max(ix.channels[k].pos, ix.channels[k - 1].pos);
       int q = std::min(ix.channels[k].pos, ix.channels[k - 1].pos);
-      ck.fail(join("/channels", p), "duplicate channel name '" + *ix.channels[k].name + "' (also channels/" +
-                                        std::to_string(q) + ")");
+      ck.fail(join("/channels", std::size_t(p)), "duplicate channel name '" + *ix.channels[k].name +
+                                                     "' (also channels/" + std::to_string(q) + ")");
     }
 
   // ---- modifier names across the model (pyhf pdf.py / parameters/utils.py) ----
-  struct first_use { const ws_channel* c; const ws_sample* s; const ws_mod* m; };
-  std::unordered_map<std::string, first_use> first;               // first use of each name
-  std::unordered_map<std::string, first_use> shapesys_owner;
+  struct first_use { const ws_channel* c; const ws_sample* s; const ir_mod* m; };
+  std::unordered_map<std::string_view, first_use> first;               // first use of each name
+  std::unordered_map<std::string_view, first_use> shapesys_owner;
   // staterror: per (name, sample name) the channels that sample carries it in
-  std::unordered_map<std::string, std::unordered_map<std::string, std::vector<std::int32_t>>> staterror_chans;
+  std::unordered_map<std::string_view, std::unordered_map<std::string_view, std::vector<std::int32_t>>> staterror_chans;
   std::vector<std::string> all_samples;
   for (std::size_t ci = 0; ci < ix.channels.size(); ++ci) {
     const ws_channel& c = ix.channels[ci];
     for (const ws_sample& s : c.samples) {
-      all_samples.push_back(*s.name);
-      for (const ws_mod& m : s.mods) {
-        auto [it, fresh] = ix.names.try_emplace(*m.name);
+      all_samples.push_back(s.name());
+      for (const ir_mod& m : s.ir->mods) {
+        auto [it, fresh] = ix.names.try_emplace(m.name);
         ws_name_info& info = it->second;
-        if (fresh) first.emplace(*m.name, first_use{&c, &s, &m});
+        if (fresh) first.emplace(m.name, first_use{&c, &s, &m});
         const std::uint8_t bit = std::uint8_t(1u << int(m.kind));
         if (!(info.kinds & bit)) {
           info.kinds |= bit;
@@ -285,27 +292,27 @@ ws_index index_workspace(const json& spec, const std::string& file, std::vector<
           // (reduce_paramsets_requirements): histosys and normsys, nothing else.
           constexpr std::uint8_t ok = (1u << int(modifier_kind::histosys)) | (1u << int(modifier_kind::normsys));
           if ((info.kinds & (info.kinds - 1)) && (info.kinds & ~ok)) {
-            const first_use& f = first.at(*m.name);
+            const first_use& f = first.at(m.name);
             ck.fail(modifier_pointer(c, s, m),
-                    "modifier name '" + *m.name + "' is already used by a " + kind_names[int(f.m->kind)] +
+                    "modifier name '" + m.name + "' is already used by a " + kind_names[int(f.m->kind)] +
                         " modifier (" + modifier_pointer(*f.c, *f.s, *f.m) +
                         "); pyhf allows one name for several types only for histosys and normsys");
           }
           if (m.kind == modifier_kind::shapefactor) info.n = c.nbins;  // first channel registers it
         }
         if (m.kind == modifier_kind::shapefactor && c.nbins > info.n)
-          ck.fail(modifier_pointer(c, s, m), "shapefactor '" + *m.name + "' has " + std::to_string(info.n) +
+          ck.fail(modifier_pointer(c, s, m), "shapefactor '" + m.name + "' has " + std::to_string(info.n) +
                                                  " parameters (first used in a channel with that many bins); channel '" +
                                                  *c.name + "' has " + std::to_string(c.nbins) + " bins");
         if (m.kind == modifier_kind::shapesys) {
-          auto [own, is_new] = shapesys_owner.try_emplace(*m.name, first_use{&c, &s, &m});
+          auto [own, is_new] = shapesys_owner.try_emplace(m.name, first_use{&c, &s, &m});
           if (!is_new)
-            ck.fail(modifier_pointer(c, s, m), "shapesys '" + *m.name + "' is already used by " +
+            ck.fail(modifier_pointer(c, s, m), "shapesys '" + m.name + "' is already used by " +
                                                    modifier_pointer(*own->second.c, *own->second.s, *own->second.m) +
                                                    " (pyhf does not share shapesys parameters)");
           info.n = c.nbins;
         }
-        if (m.kind == modifier_kind::staterror) staterror_chans[*m.name][*s.name].push_back(std::int32_t(ci));
+        if (m.kind == modifier_kind::staterror) staterror_chans[m.name][s.name()].push_back(std::int32_t(ci));
       }
     }
   }
@@ -327,9 +334,10 @@ ws_index index_workspace(const json& spec, const std::string& file, std::vector<
         for (std::int32_t c : all)
           if (std::find(chs.begin(), chs.end(), c) == chs.end()) { miss = c; break; }
         const ws_channel& c = ix.channels[std::size_t(miss)];
-        ck.fail(join("/channels", c.pos),
-                "staterror '" + name + "' is carried by sample '" + sname + "' in some channels but not in channel '" +
-                    *c.name + "', where other samples carry it (pyhf requires the same channels for every sample)");
+        ck.fail(join("/channels", std::size_t(c.pos)),
+                "staterror '" + std::string(name) + "' is carried by sample '" + std::string(sname) +
+                    "' in some channels but not in channel '" + *c.name +
+                    "', where other samples carry it (pyhf requires the same channels for every sample)");
       }
     ws_name_info& info = ix.names.at(name);
     info.channels = all;
@@ -339,50 +347,58 @@ ws_index index_workspace(const json& spec, const std::string& file, std::vector<
   std::sort(all_samples.begin(), all_samples.end());
   all_samples.erase(std::unique(all_samples.begin(), all_samples.end()), all_samples.end());
   ix.sample_names = std::move(all_samples);
+}
 
-  // ---- observations ----
+ws_observations parse_observations(const checker& ck, const json& spec) {
   const json& obs = spec["observations"];
-  ck.array(obs, "/observations", true);
-  std::unordered_map<std::string, std::size_t> obs_pos;
+  array(ck, obs, "/observations", true);
+  ws_observations out;
+  out.data.reserve(obs.size());
   for (std::size_t oi = 0; oi < obs.size(); ++oi) {
     const std::string op = join("/observations", oi);
-    ck.object(obs[oi], op, {"name", "data"}, {"name", "data"});
-    const std::string& name = ck.string(obs[oi]["name"], join(op, "name"));
-    std::size_t n = ck.numbers(obs[oi]["data"], join(op, "data"));
-    for (std::size_t b = 0; b < n; ++b)
-      if (obs[oi]["data"][b].get<double>() < 0)
-        ck.fail(join(join(op, "data"), b), "negative observed count " + obs[oi]["data"][b].dump());
-    auto [it, fresh] = obs_pos.emplace(name, oi);
+    object(ck, obs[oi], op, {"name", "data"}, {"name", "data"});
+    const std::string& name = string(ck, obs[oi]["name"], join(op, "name"));
+    out.data.push_back(numbers(ck, obs[oi]["data"], join(op, "data")));
+    const std::vector<double>& d = out.data.back();
+    for (std::size_t b = 0; b < d.size(); ++b)
+      if (d[b] < 0) ck.fail(join(join(op, "data"), b), "negative observed count " + obs[oi]["data"][b].dump());
+    auto [it, fresh] = out.by_name.emplace(name, oi);
     if (!fresh)
       ck.fail(op, "duplicate observation for channel '" + name + "' (also observations/" +
                       std::to_string(it->second) + ")");
   }
+  return out;
+}
+
+void match_observations(const checker& ck, ws_index& ix, const ws_observations& obs) {
   for (ws_channel& c : ix.channels) {
-    auto it = obs_pos.find(*c.name);
-    if (it == obs_pos.end()) ck.fail(join("/channels", c.pos), "channel '" + *c.name + "' has no observation");
-    c.obs = &obs[it->second]["data"];
+    auto it = obs.by_name.find(*c.name);
+    if (it == obs.by_name.end())
+      ck.fail(join("/channels", std::size_t(c.pos)), "channel '" + *c.name + "' has no observation");
+    c.obs = &obs.data[it->second];
     if (std::int64_t(c.obs->size()) != c.nbins)
       ck.fail(join(join("/observations", it->second), "data"),
               "observation has " + std::to_string(c.obs->size()) + " bins, channel '" + *c.name + "' has " +
                   std::to_string(c.nbins));
   }
+}
 
-  // ---- measurements (schema; their configs are checked against the model when built) ----
+void check_measurements(const checker& ck, const json& spec) {
   const json& meas = spec["measurements"];
-  ck.array(meas, "/measurements", true);
+  array(ck, meas, "/measurements", true);
   std::unordered_map<std::string, std::size_t> meas_pos;
   for (std::size_t mi = 0; mi < meas.size(); ++mi) {
     const std::string mp = join("/measurements", mi);
-    ck.object(meas[mi], mp, {"name", "config"}, {"name", "config"});
-    const std::string& name = ck.string(meas[mi]["name"], join(mp, "name"));
+    object(ck, meas[mi], mp, {"name", "config"}, {"name", "config"});
+    const std::string& name = string(ck, meas[mi]["name"], join(mp, "name"));
     if (!meas_pos.emplace(name, mi).second)
       ck.warn(mp, "duplicate measurement name '" + name + "' (pyhf picks the first)");
     const std::string cp = join(mp, "config");
     const json& cfg = meas[mi]["config"];
-    ck.object(cfg, cp, {"poi", "parameters"}, {"poi", "parameters"});
-    ck.string(cfg["poi"], join(cp, "poi"));
+    object(ck, cfg, cp, {"poi", "parameters"}, {"poi", "parameters"});
+    string(ck, cfg["poi"], join(cp, "poi"));
     const json& pars = cfg["parameters"];
-    ck.array(pars, join(cp, "parameters"), false);
+    array(ck, pars, join(cp, "parameters"), false);
     std::unordered_map<std::string, std::size_t> seen;
     for (std::size_t pi = 0; pi < pars.size(); ++pi) {
       const std::string pp = join(join(cp, "parameters"), pi);
@@ -393,7 +409,52 @@ ws_index index_workspace(const json& spec, const std::string& file, std::vector<
                         std::to_string(it->second) + "; pyhf rejects this)");
     }
   }
-  ix.measurements = &meas;
+}
+
+void check_top_level(const checker& ck, const json& spec) {
+  object(ck, spec, "", {"channels", "measurements", "observations", "version"},
+         {"channels", "measurements", "observations", "version"});
+  const std::string& version = string(ck, spec["version"], "/version");
+  if (version != "1.0.0") ck.fail("/version", "unsupported version '" + version + "' (expected \"1.0.0\")");
+  array(ck, spec["channels"], "/channels", true);
+}
+
+ws_index index_workspace(const json& spec, const std::string& file, std::vector<std::string>* warnings) {
+  checker ck{file, warnings};
+  check_top_level(ck, spec);
+
+  ws_index ix;
+  // ---- channels, samples, modifiers (schema and bin counts), one channel at a time ----
+  const json& chans = spec["channels"];
+  ix.channels.reserve(chans.size());
+  for (std::size_t ci = 0; ci < chans.size(); ++ci) {
+    const std::string cp = join("/channels", ci);
+    const json& cj = chans[ci];
+    ws_channel ch;
+    ch.name = &check_channel_object(ck, cj, cp);
+    ch.pos = std::int32_t(ci);
+    const json& samples = cj["samples"];
+    std::int32_t nbins = -1;
+    for (std::size_t si = 0; si < samples.size(); ++si) {
+      const std::string sp = join(join(cp, "samples"), si);
+      ix.own_samples.push_back(std::make_unique<ir_sample>(parse_sample(ck, samples[si], sp, *ch.name, nbins)));
+      const ir_sample& s = *ix.own_samples.back();
+      if (si == 0) nbins = std::int32_t(s.data.size());
+      emit_sample_warnings(ck, s, sp);
+      ch.samples.push_back(ws_sample{&s, std::int32_t(si)});
+    }
+    index_channel(ck, ch);
+    ix.channels.push_back(std::move(ch));
+  }
+  index_model(ck, ix);
+
+  // ---- observations ----
+  ix.own_obs = std::make_unique<ws_observations>(parse_observations(ck, spec));
+  match_observations(ck, ix, *ix.own_obs);
+
+  // ---- measurements (schema; their configs are checked against the model when built) ----
+  check_measurements(ck, spec);
+  ix.measurements = &spec["measurements"];
   return ix;
 }
 

@@ -14,6 +14,7 @@
 #include "hfx/limits.hpp"
 #include "hfx/math/asymptotics.hpp"
 #include "hfx/math/newton.hpp"
+#include "hfx/prepared_workspace.hpp"
 #include "hfx/scan_record.hpp"
 #include "hfx/workspace.hpp"
 
@@ -51,10 +52,16 @@ struct scan_summary {
   double wall_s = 0.0;
 };
 
-// Computes one hypothesis (no I/O); failures become an error record.
+// Computes one hypothesis (no I/O); failures become an error record. This overload
+// patches and compiles through the JSON (compile_model(apply_patch(...))).
 scan_record evaluate_hypothesis(const json& workspace_spec, const std::string& ws_file,
                                 const struct patchset& ps, std::size_t patch_index,
                                 const scan_options& opt);
+
+// The same record from a background prepared once (prepared_workspace.hpp: only the
+// patch's new parts are parsed and checked); what run_scan uses.
+scan_record evaluate_hypothesis(const prepared_workspace& workspace, const struct patchset& ps,
+                                std::size_t patch_index, const scan_options& opt);
 
 // Runs a scan. `on_record` (optional) sees every record computed in this run, in order.
 scan_summary run_scan(const scan_options& opt, const std::function<void(const scan_record&)>& on_record = {});
