@@ -6,8 +6,6 @@
 // parameters/paramsets.py, constraints.py (aux data order and widths).
 #include <algorithm>
 #include <cmath>
-#include <string_view>
-#include <unordered_map>
 
 #include "hfx/error.hpp"
 #include "hfx/workspace.hpp"
@@ -81,38 +79,46 @@ compiled_model build_model(const ws_index& ix, const json& meas, std::size_t mpo
   // sorted (name, type); the groups are concatenated in histfactory_set order. A name
   // shared by histosys and normsys belongs to the histosys group. staterror registers in
   // its finalize(), iterating its builder_data keys: name order.
-  std::vector<std::string_view> group[n_modifier_kinds];
+  // Names are ids of ix.dict (workspace_index.hpp).
+  std::vector<std::int32_t> group[n_modifier_kinds];
   {
-    std::unordered_map<std::string_view, bool> seen;
-    seen.reserve(ix.names.size());
+    std::vector<std::uint8_t> seen(ix.names.size(), 0);
     for (const ws_channel& c : ix.channels)
       for (const ws_sample& s : c.samples)
         for (const ir_mod& md : s.ir->mods) {
           if (md.kind == modifier_kind::staterror) continue;
-          const ws_name_info& info = ix.names.at(md.name);
+          const ws_name_info& info = ix.names[std::size_t(md.id)];
           if (md.kind != info.group) continue;
-          if (seen.emplace(md.name, true).second) group[int(md.kind)].push_back(md.name);
+          if (!seen[std::size_t(md.id)]) {
+            seen[std::size_t(md.id)] = 1;
+            group[int(md.kind)].push_back(md.id);
+          }
         }
     auto& st = group[int(modifier_kind::staterror)];
-    for (const auto& [name, info] : ix.names)
-      if (info.group == modifier_kind::staterror) st.push_back(name);
-    std::sort(st.begin(), st.end());
+    for (std::size_t id = 0; id < ix.names.size(); ++id)
+      if (ix.names[id].kinds && ix.names[id].group == modifier_kind::staterror) st.push_back(std::int32_t(id));
+    std::sort(st.begin(), st.end(),
+              [&](std::int32_t a, std::int32_t b) { return ix.dict->name(a) < ix.dict->name(b); });
   }
-  std::unordered_map<std::string_view, std::int32_t> param_index;
+  std::vector<std::int32_t> param_index(ix.names.size(), -1);  // id -> index into m.params
+  auto param_of = [&](const std::string& name) {                 // -1 when not a parameter
+    const std::int32_t id = ix.dict->find(name);
+    return id < 0 || std::size_t(id) >= param_index.size() ? -1 : param_index[std::size_t(id)];
+  };
   std::int32_t npars = 0;
   for (int k = 0; k < n_modifier_kinds; ++k)
-    for (std::string_view name : group[k]) {
+    for (std::int32_t id : group[k]) {
       param_set p;
-      p.name = std::string(name);
+      p.name = ix.dict->name(id);
       p.kind = modifier_kind(k);
       p.offset = npars;
-      p.n = ix.names.at(name).n;
+      p.n = ix.names[std::size_t(id)].n;
       p.is_scalar = p.kind == modifier_kind::histosys || p.kind == modifier_kind::normsys ||
                     p.kind == modifier_kind::lumi || p.kind == modifier_kind::normfactor;
       if (p.is_scalar) p.n = 1;
       p.constraint = constraint_of(p.kind);
       npars += p.n;
-      param_index.emplace(name, std::int32_t(m.params.size()));
+      param_index[std::size_t(id)] = std::int32_t(m.params.size());
       m.params.push_back(std::move(p));
     }
   m.n_pars = npars;
@@ -153,7 +159,7 @@ compiled_model build_model(const ws_index& ix, const json& meas, std::size_t mpo
     for (const ws_sample& s : c.samples)
       for (const ir_mod& md : s.ir->mods) {
         if (md.kind != modifier_kind::shapesys) continue;
-        param_values& v = pv[std::size_t(param_index.at(md.name))];
+        param_values& v = pv[std::size_t(param_index[std::size_t(md.id)])];
         for (std::int32_t b = 0; b < c.nbins; ++b) {
           const double nom = s.ir->data[std::size_t(b)], unc = md.data[std::size_t(b)];
           const bool valid = nom > 0 && unc > 0;
@@ -163,16 +169,16 @@ compiled_model build_model(const ws_index& ix, const json& meas, std::size_t mpo
         }
       }
   }
-  for (std::string_view name : group[int(modifier_kind::staterror)]) {
-    const ws_name_info& info = ix.names.at(name);
-    param_values& v = pv[std::size_t(param_index.at(name))];
+  for (std::int32_t id : group[int(modifier_kind::staterror)]) {
+    const ws_name_info& info = ix.names[std::size_t(id)];
+    param_values& v = pv[std::size_t(param_index[std::size_t(id)])];
     std::int32_t k = 0;
     for (std::int32_t ci : info.channels) {
       const ws_channel& c = ix.channels[std::size_t(ci)];
       std::vector<std::pair<const ir_sample*, const ir_mod*>> carriers;
       for (const ws_sample& s : c.samples)
         for (const ir_mod& md : s.ir->mods)
-          if (md.kind == modifier_kind::staterror && md.name == name) carriers.emplace_back(s.ir, &md);
+          if (md.kind == modifier_kind::staterror && md.id == id) carriers.emplace_back(s.ir, &md);
       for (std::int32_t b = 0; b < c.nbins; ++b, ++k) {
         double nomsall = 0.0;
         for (const auto& [s, md] : carriers) nomsall += s->data[std::size_t(b)];
@@ -197,14 +203,14 @@ compiled_model build_model(const ws_index& ix, const json& meas, std::size_t mpo
     const json& cfg = cfgs[ci];
     const std::string cptr = mptr + "/config/parameters/" + std::to_string(ci);
     const std::string& name = cfg["name"].get_ref<const std::string&>();
-    auto it = param_index.find(name);
-    if (it == param_index.end()) {
+    const std::int32_t found = param_of(name);
+    if (found < 0) {
       if (warnings)
         warnings->push_back(input_error::format(
             file, cptr, "configures parameter '" + name + "', which is not in the model (ignored, as pyhf does)"));
       continue;
     }
-    const std::size_t pi = std::size_t(it->second);
+    const std::size_t pi = std::size_t(found);
     const param_set& p = m.params[pi];
     param_values& v = pv[pi];
     configured[pi] = 1;
@@ -280,8 +286,8 @@ compiled_model build_model(const ws_index& ix, const json& meas, std::size_t mpo
   // ---- POI (pdf.py Model.__init__ / set_poi) ----
   const std::string& meas_poi = meas["config"]["poi"].get_ref<const std::string&>();
   const std::string& poi = opt.poi_override.empty() ? meas_poi : opt.poi_override;
-  if (auto it = param_index.find(poi); it != param_index.end()) {
-    const param_set& p = m.params[std::size_t(it->second)];
+  if (const std::int32_t found = param_of(poi); found >= 0) {
+    const param_set& p = m.params[std::size_t(found)];
     if (!p.is_scalar) {
       if (!opt.poi_override.empty())
         throw model_error("POI '" + poi + "' has " + std::to_string(p.n) + " components; a POI must be scalar");
@@ -307,7 +313,7 @@ compiled_model build_model(const ws_index& ix, const json& meas, std::size_t mpo
       blk.bin0 = m.channel_bin0[ci];
       blk.nbins = c.nbins;
       const std::vector<ir_mod>& mods = s.ir->mods;
-      auto comp_of = [&](const ir_mod& md) { return m.params[std::size_t(param_index.at(md.name))].offset; };
+      auto comp_of = [&](const ir_mod& md) { return m.params[std::size_t(param_index[std::size_t(md.id)])].offset; };
       blk.histo_begin = std::int32_t(m.histo_comp.size());
       for (const ir_mod& md : mods)
         if (md.kind == modifier_kind::histosys) m.histo_comp.push_back(comp_of(md));
@@ -329,7 +335,7 @@ compiled_model build_model(const ws_index& ix, const json& meas, std::size_t mpo
           if (md.kind != k) continue;
           std::int32_t comp0 = comp_of(md);
           if (k == modifier_kind::staterror)  // components run over the covered channels' bins
-            for (std::int32_t cj : ix.names.at(md.name).channels) {
+            for (std::int32_t cj : ix.names[std::size_t(md.id)].channels) {
               if (std::size_t(cj) >= ci) break;
               comp0 += ix.channels[std::size_t(cj)].nbins;
             }

@@ -21,6 +21,7 @@ struct channel_state {
 
 struct prepared_background {
   std::vector<channel_state> channels;             // file order
+  std::unique_ptr<name_dict> dict;                  // the background's modifier names
   std::vector<std::unique_ptr<ir_sample>> samples;  // owners of the background samples
   std::unique_ptr<ws_observations> obs;
   std::vector<raw_warning> measurement_warnings;    // check_measurements' findings
@@ -29,12 +30,13 @@ struct prepared_background {
 namespace {
 
 // Parses a channel object of a patch (add/replace at /channels/N) as index_workspace does.
-channel_state parse_channel(const checker& ck, const json& cj, std::vector<std::unique_ptr<ir_sample>>& own) {
+channel_state parse_channel(const checker& ck, const json& cj, std::vector<std::unique_ptr<ir_sample>>& own,
+                            name_dict& dict) {
   channel_state ch;
   ch.name = &check_channel_object(ck, cj, "");
   std::int32_t nbins = -1;
   for (const json& sj : cj["samples"]) {
-    own.push_back(std::make_unique<ir_sample>(parse_sample(ck, sj, "", *ch.name, nbins)));
+    own.push_back(std::make_unique<ir_sample>(parse_sample(ck, sj, "", *ch.name, nbins, dict)));
     if (nbins < 0) nbins = std::int32_t(own.back()->data.size());
     ch.samples.push_back(own.back().get());
   }
@@ -56,7 +58,7 @@ std::optional<std::size_t> position(const std::string& tok, std::size_t size, bo
 // fast path handles (or would fail: the full path then reports it). New samples are
 // parsed with a checker whose messages are never shown.
 bool apply_ops(const json& ops, std::vector<channel_state>& chans, std::vector<std::unique_ptr<ir_sample>>& own,
-               const checker& quiet) {
+               name_dict& dict, const checker& quiet) {
   if (!ops.is_array()) return false;
   for (const json& op : ops) {
     if (!op.is_object()) return false;
@@ -73,8 +75,8 @@ bool apply_ops(const json& ops, std::vector<channel_state>& chans, std::vector<s
       const auto ci = position(toks[1], chans.size(), add);
       if (!ci) return false;
       if (remove) chans.erase(chans.begin() + std::ptrdiff_t(*ci));
-      else if (add) chans.insert(chans.begin() + std::ptrdiff_t(*ci), parse_channel(quiet, *value_it, own));
-      else chans[*ci] = parse_channel(quiet, *value_it, own);
+      else if (add) chans.insert(chans.begin() + std::ptrdiff_t(*ci), parse_channel(quiet, *value_it, own, dict));
+      else chans[*ci] = parse_channel(quiet, *value_it, own, dict);
       continue;
     }
     if (toks.size() != 4 || toks[2] != "samples") return false;
@@ -87,7 +89,7 @@ bool apply_ops(const json& ops, std::vector<channel_state>& chans, std::vector<s
       ss.erase(ss.begin() + std::ptrdiff_t(*si));
       continue;
     }
-    own.push_back(std::make_unique<ir_sample>(parse_sample(quiet, *value_it, "", *chans[*ci].name, -1)));
+    own.push_back(std::make_unique<ir_sample>(parse_sample(quiet, *value_it, "", *chans[*ci].name, -1, dict)));
     if (add) ss.insert(ss.begin() + std::ptrdiff_t(*si), own.back().get());
     else ss[*si] = own.back().get();
   }
@@ -98,9 +100,12 @@ bool apply_ops(const json& ops, std::vector<channel_state>& chans, std::vector<s
 std::optional<compiled_model> compile_fast(const prepared_background& bg, const json& spec, const json& ops,
                                            const model_options& opt, const std::string& file) {
   ws_index ix;
+  ix.own_dict = std::make_unique<name_dict>();
+  ix.own_dict->base = bg.dict.get();  // new names get ids after the background's
+  ix.dict = ix.own_dict.get();
   std::vector<channel_state> chans = bg.channels;
   const std::string no_file;
-  if (!apply_ops(ops, chans, ix.own_samples, checker{no_file, nullptr})) return std::nullopt;
+  if (!apply_ops(ops, chans, ix.own_samples, *ix.own_dict, checker{no_file, nullptr})) return std::nullopt;
   if (chans.empty()) return std::nullopt;  // "/channels: empty array"
 
   // The steps of index_workspace after parsing, on the patched lists.
@@ -143,6 +148,7 @@ prepared_workspace::prepared_workspace(const json& spec, std::string file) : spe
       for (const detail::ws_sample& s : c.samples) st.samples[std::size_t(s.pos)] = s.ir;
     }
     bg->samples = std::move(ix.own_samples);
+    bg->dict = std::move(ix.own_dict);
     bg->obs = std::move(ix.own_obs);
     detail::check_measurements(detail::checker{file_, nullptr, &bg->measurement_warnings}, spec);
     bg_ = std::move(bg);

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <initializer_list>
 #include <string_view>
+#include <type_traits>
 
 #include "hfx/error.hpp"
 #include "hfx/workspace.hpp"
@@ -13,6 +14,19 @@
 namespace hfx {
 
 namespace detail {
+
+std::int32_t name_dict::find(const std::string& name) const {
+  if (auto it = ids.find(name); it != ids.end()) return it->second;
+  return base ? base->find(name) : -1;
+}
+
+std::int32_t name_dict::intern(const std::string& name) {
+  if (base)
+    if (std::int32_t id = base->find(name); id >= 0) return id;
+  auto [it, fresh] = ids.try_emplace(name, size());
+  if (fresh) names.push_back(&it->first);
+  return it->second;
+}
 
 void checker::fail(const std::string& ptr, const std::string& what) const { throw input_error(file, ptr, what); }
 
@@ -44,48 +58,63 @@ constexpr const char* kind_names[n_modifier_kinds] = {"histosys", "lumi", "normf
                                                       "shapefactor", "shapesys", "staterror"};
 
 // ---- schema helpers (throw through ck.fail) ----
-void expect(const checker& ck, const json& j, json::value_t t, const std::string& ptr) {
+// A pointer argument is a string, or a callable that builds it: the hot paths (samples and
+// modifiers) build their pointer text only when a message needs it.
+template <class P>
+std::string text(const P& p) {
+  if constexpr (std::is_invocable_v<const P&>) return p();
+  else return std::string(p);
+}
+
+template <class P>
+void expect(const checker& ck, const json& j, json::value_t t, const P& ptr) {
   bool ok = j.type() == t;
   if (!ok) {
     json tmp(t);
-    ck.fail(ptr, std::string("expected ") + type_name(tmp) + ", got " + type_name(j));
+    ck.fail(text(ptr), std::string("expected ") + type_name(tmp) + ", got " + type_name(j));
   }
 }
-void object(const checker& ck, const json& j, const std::string& ptr, std::initializer_list<const char*> required,
+template <class P>
+void object(const checker& ck, const json& j, const P& ptr, std::initializer_list<const char*> required,
             std::initializer_list<const char*> allowed) {
   expect(ck, j, json::value_t::object, ptr);
   for (const char* k : required)
-    if (!j.contains(k)) ck.fail(ptr, std::string("missing required key '") + k + "'");
+    if (!j.contains(k)) ck.fail(text(ptr), std::string("missing required key '") + k + "'");
+  if (j.size() == required.size()) return;  // only the required keys (every caller allows them)
   for (const auto& [k, v] : j.items()) {
     bool known = false;
     for (const char* a : allowed) known = known || k == a;
-    if (!known) ck.fail(ptr, "unknown key '" + k + "' (not in pyhf schema 1.0.0)");
+    if (!known) ck.fail(text(ptr), "unknown key '" + k + "' (not in pyhf schema 1.0.0)");
   }
 }
-const std::string& string(const checker& ck, const json& j, const std::string& ptr) {
+template <class P>
+const std::string& string(const checker& ck, const json& j, const P& ptr) {
   expect(ck, j, json::value_t::string, ptr);
   return j.get_ref<const std::string&>();
 }
-double number(const checker& ck, const json& j, const std::string& ptr) {
-  if (!j.is_number()) ck.fail(ptr, std::string("expected number, got ") + type_name(j));
+template <class P>
+double number(const checker& ck, const json& j, const P& ptr) {
+  if (!j.is_number()) ck.fail(text(ptr), std::string("expected number, got ") + type_name(j));
   double v = j.get<double>();
-  if (!std::isfinite(v)) ck.fail(ptr, "non-finite number");
+  if (!std::isfinite(v)) ck.fail(text(ptr), "non-finite number");
   return v;
 }
 // Array of finite numbers with at least one entry, converted.
-std::vector<double> numbers(const checker& ck, const json& j, const std::string& ptr) {
-  if (!j.is_array()) ck.fail(ptr, std::string("expected array of numbers, got ") + type_name(j));
-  if (j.empty()) ck.fail(ptr, "empty array (at least one number required)");
+template <class P>
+std::vector<double> numbers(const checker& ck, const json& j, const P& ptr) {
+  if (!j.is_array()) ck.fail(text(ptr), std::string("expected array of numbers, got ") + type_name(j));
+  if (j.empty()) ck.fail(text(ptr), "empty array (at least one number required)");
   std::vector<double> v(j.size());
   for (std::size_t i = 0; i < j.size(); ++i) {  // pointer text built only on failure
-    if (!j[i].is_number() || !std::isfinite(j[i].get<double>())) number(ck, j[i], join(ptr, i));
+    if (!j[i].is_number() || !std::isfinite(j[i].get<double>())) number(ck, j[i], join(text(ptr), i));
     v[i] = j[i].get<double>();
   }
   return v;
 }
-void array(const checker& ck, const json& j, const std::string& ptr, bool nonempty) {
+template <class P>
+void array(const checker& ck, const json& j, const P& ptr, bool nonempty) {
   expect(ck, j, json::value_t::array, ptr);
-  if (nonempty && j.empty()) ck.fail(ptr, "empty array (at least one entry required)");
+  if (nonempty && j.empty()) ck.fail(text(ptr), "empty array (at least one entry required)");
 }
 
 bool parse_kind(const std::string& t, modifier_kind* k) {
@@ -96,21 +125,25 @@ bool parse_kind(const std::string& t, modifier_kind* k) {
 
 std::string quoted_mod(const ir_mod& m) { return std::string(kind_names[int(m.kind)]) + " '" + m.name + "'"; }
 
-// `rel` is the modifier's pointer relative to its sample (warnings), sp + rel the full one
-// (errors).
-ir_mod check_modifier(const checker& ck, const json& mj, const std::string& sp, const std::string& rel,
-                      const std::string& chan, std::int32_t nbins, std::vector<raw_warning>* warnings) {
-  const std::string ptr = sp + rel;
+// The modifier at sp + "/modifiers/<mi>"; its warnings get pointers relative to the sample.
+ir_mod check_modifier(const checker& ck, const json& mj, const std::string& sp, std::size_t mi,
+                      const std::string& chan, std::int32_t nbins, std::vector<raw_warning>* warnings,
+                      name_dict& dict) {
+  auto rel = [&] { return "/modifiers/" + std::to_string(mi); };
+  auto ptr = [&] { return sp + rel(); };
   object(ck, mj, ptr, {"name", "type", "data"}, {"name", "type", "data"});
-  const std::string& name = string(ck, mj["name"], join(ptr, "name"));
-  const std::string& type = string(ck, mj["type"], join(ptr, "type"));
+  const std::string& name = string(ck, mj["name"], [&] { return join(ptr(), "name"); });
+  const std::string& type = string(ck, mj["type"], [&] { return join(ptr(), "type"); });
   ir_mod out;
   if (!parse_kind(type, &out.kind))
-    ck.fail(ptr, "unknown modifier type '" + type +
-                     "' (histosys, lumi, normfactor, normsys, shapefactor, shapesys, staterror)");
+    ck.fail(ptr(), "unknown modifier type '" + type +
+                       "' (histosys, lumi, normfactor, normsys, shapefactor, shapesys, staterror)");
   out.name = name;
-  const std::string desc = " (" + type + " '" + name + "')";
-  const std::string mp = ptr + desc;
+  out.id = dict.intern(name);
+  out.pos = std::int32_t(mi);
+  auto desc = [&] { return " (" + type + " '" + name + "')"; };
+  auto mp = [&] { return ptr() + desc(); };
+  auto data_ptr = [&](const char* key) { return join(join(ptr(), "data"), key); };
   const json& d = mj["data"];
   auto bins_msg = [&](const char* what, std::size_t n) {
     return std::string(what) + " has " + std::to_string(n) + " bins, channel '" + chan + "' has " +
@@ -118,42 +151,42 @@ ir_mod check_modifier(const checker& ck, const json& mj, const std::string& sp, 
   };
   switch (out.kind) {
     case modifier_kind::histosys: {
-      object(ck, d, mp + ": data", {"lo_data", "hi_data"}, {"lo_data", "hi_data"});
+      object(ck, d, [&] { return mp() + ": data"; }, {"lo_data", "hi_data"}, {"lo_data", "hi_data"});
       for (const char* key : {"lo_data", "hi_data"}) {
         std::vector<double>& v = key[0] == 'l' ? out.lo : out.hi;
-        v = numbers(ck, d[key], join(join(ptr, "data"), key));
-        if (std::int64_t(v.size()) != nbins) ck.fail(mp, bins_msg(key, v.size()));
+        v = numbers(ck, d[key], [&] { return data_ptr(key); });
+        if (std::int64_t(v.size()) != nbins) ck.fail(mp(), bins_msg(key, v.size()));
         for (std::size_t i = 0; i < v.size(); ++i)
           if (v[i] < 0) {
-            warnings->push_back({rel + desc, std::string("negative ") + key + " entry in bin " + std::to_string(i)});
+            warnings->push_back({rel() + desc(), std::string("negative ") + key + " entry in bin " + std::to_string(i)});
             break;
           }
       }
       break;
     }
     case modifier_kind::normsys: {
-      object(ck, d, mp + ": data", {"hi", "lo"}, {"hi", "lo"});
+      object(ck, d, [&] { return mp() + ": data"; }, {"hi", "lo"}, {"hi", "lo"});
       for (const char* key : {"hi", "lo"}) {
-        double v = number(ck, d[key], join(join(ptr, "data"), key));
+        double v = number(ck, d[key], [&] { return data_ptr(key); });
         if (!(v > 0))
-          ck.fail(mp, std::string(key) + " = " + json(v).dump() +
-                          " must be > 0 (normsys interpolation code1/code4 takes its log)");
+          ck.fail(mp(), std::string(key) + " = " + json(v).dump() +
+                            " must be > 0 (normsys interpolation code1/code4 takes its log)");
         (key[0] == 'h' ? out.hi : out.lo).assign(1, v);
       }
       break;
     }
     case modifier_kind::staterror:
     case modifier_kind::shapesys: {
-      out.data = numbers(ck, d, join(ptr, "data"));
-      if (std::int64_t(out.data.size()) != nbins) ck.fail(mp, bins_msg("data", out.data.size()));
+      out.data = numbers(ck, d, [&] { return join(ptr(), "data"); });
+      if (std::int64_t(out.data.size()) != nbins) ck.fail(mp(), bins_msg("data", out.data.size()));
       break;
     }
     case modifier_kind::lumi:
-      if (name != "lumi") ck.fail(mp, "a lumi modifier must be named 'lumi' (pyhf schema 1.0.0)");
+      if (name != "lumi") ck.fail(mp(), "a lumi modifier must be named 'lumi' (pyhf schema 1.0.0)");
       [[fallthrough]];
     case modifier_kind::normfactor:
     case modifier_kind::shapefactor:
-      if (!d.is_null()) ck.fail(join(ptr, "data"), std::string("expected null, got ") + type_name(d));
+      if (!d.is_null()) ck.fail(join(ptr(), "data"), std::string("expected null, got ") + type_name(d));
       break;
   }
   return out;
@@ -190,11 +223,11 @@ std::string modifier_pointer(const ws_channel& c, const ws_sample& s, const ir_m
 }
 
 ir_sample parse_sample(const checker& ck, const json& sj, const std::string& sp, const std::string& chan,
-                       std::int32_t nbins) {
+                       std::int32_t nbins, name_dict& dict) {
   object(ck, sj, sp, {"name", "data", "modifiers"}, {"name", "data", "modifiers"});
   ir_sample s;
-  s.name = string(ck, sj["name"], join(sp, "name"));
-  s.data = numbers(ck, sj["data"], join(sp, "data"));
+  s.name = string(ck, sj["name"], [&] { return join(sp, "name"); });
+  s.data = numbers(ck, sj["data"], [&] { return join(sp, "data"); });
   const std::size_t n = s.data.size();
   if (nbins < 0) nbins = std::int32_t(n);
   else if (std::int64_t(n) != nbins)
@@ -206,12 +239,10 @@ ir_sample parse_sample(const checker& ck, const json& sj, const std::string& sp,
       break;
     }
   const json& mods = sj["modifiers"];
-  array(ck, mods, join(sp, "modifiers"), false);
+  array(ck, mods, [&] { return join(sp, "modifiers"); }, false);
   s.mods.reserve(mods.size());
-  for (std::size_t mi = 0; mi < mods.size(); ++mi) {
-    s.mods.push_back(check_modifier(ck, mods[mi], sp, "/modifiers/" + std::to_string(mi), chan, nbins, &s.warnings));
-    s.mods.back().pos = std::int32_t(mi);
-  }
+  for (std::size_t mi = 0; mi < mods.size(); ++mi)
+    s.mods.push_back(check_modifier(ck, mods[mi], sp, mi, chan, nbins, &s.warnings, dict));
   std::sort(s.mods.begin(), s.mods.end(), [](const ir_mod& a, const ir_mod& b) {
     int c = a.name.compare(b.name);
     return c != 0 ? c < 0 : a.kind < b.kind;
@@ -271,20 +302,25 @@ void index_model(const checker& ck, ws_index& ix) {
     }
 
   // ---- modifier names across the model (pyhf pdf.py / parameters/utils.py) ----
-  struct first_use { const ws_channel* c; const ws_sample* s; const ir_mod* m; };
-  std::unordered_map<std::string_view, first_use> first;               // first use of each name
-  std::unordered_map<std::string_view, first_use> shapesys_owner;
+  struct first_use { const ws_channel* c = nullptr; const ws_sample* s = nullptr; const ir_mod* m = nullptr; };
+  const std::size_t n_names = std::size_t(ix.dict->size());
+  ix.names.assign(n_names, ws_name_info{});
+  std::vector<first_use> first(n_names);           // first use of each name
+  std::vector<first_use> shapesys_owner(n_names);
   // staterror: per (name, sample name) the channels that sample carries it in
-  std::unordered_map<std::string_view, std::unordered_map<std::string_view, std::vector<std::int32_t>>> staterror_chans;
+  struct staterror_use {
+    std::int32_t id = -1;
+    std::unordered_map<std::string_view, std::vector<std::int32_t>> per_sample;
+  };
+  std::unordered_map<std::string_view, staterror_use> staterror_chans;
   std::vector<std::string> all_samples;
   for (std::size_t ci = 0; ci < ix.channels.size(); ++ci) {
     const ws_channel& c = ix.channels[ci];
     for (const ws_sample& s : c.samples) {
       all_samples.push_back(s.name());
       for (const ir_mod& m : s.ir->mods) {
-        auto [it, fresh] = ix.names.try_emplace(m.name);
-        ws_name_info& info = it->second;
-        if (fresh) first.emplace(m.name, first_use{&c, &s, &m});
+        ws_name_info& info = ix.names[std::size_t(m.id)];
+        if (!first[std::size_t(m.id)].m) first[std::size_t(m.id)] = first_use{&c, &s, &m};
         const std::uint8_t bit = std::uint8_t(1u << int(m.kind));
         if (!(info.kinds & bit)) {
           info.kinds |= bit;
@@ -292,7 +328,7 @@ void index_model(const checker& ck, ws_index& ix) {
           // (reduce_paramsets_requirements): histosys and normsys, nothing else.
           constexpr std::uint8_t ok = (1u << int(modifier_kind::histosys)) | (1u << int(modifier_kind::normsys));
           if ((info.kinds & (info.kinds - 1)) && (info.kinds & ~ok)) {
-            const first_use& f = first.at(m.name);
+            const first_use& f = first[std::size_t(m.id)];
             ck.fail(modifier_pointer(c, s, m),
                     "modifier name '" + m.name + "' is already used by a " + kind_names[int(f.m->kind)] +
                         " modifier (" + modifier_pointer(*f.c, *f.s, *f.m) +
@@ -305,24 +341,30 @@ void index_model(const checker& ck, ws_index& ix) {
                                                  " parameters (first used in a channel with that many bins); channel '" +
                                                  *c.name + "' has " + std::to_string(c.nbins) + " bins");
         if (m.kind == modifier_kind::shapesys) {
-          auto [own, is_new] = shapesys_owner.try_emplace(m.name, first_use{&c, &s, &m});
-          if (!is_new)
+          first_use& own = shapesys_owner[std::size_t(m.id)];
+          if (own.m)
             ck.fail(modifier_pointer(c, s, m), "shapesys '" + m.name + "' is already used by " +
-                                                   modifier_pointer(*own->second.c, *own->second.s, *own->second.m) +
+                                                   modifier_pointer(*own.c, *own.s, *own.m) +
                                                    " (pyhf does not share shapesys parameters)");
+          own = first_use{&c, &s, &m};
           info.n = c.nbins;
         }
-        if (m.kind == modifier_kind::staterror) staterror_chans[m.name][s.name()].push_back(std::int32_t(ci));
+        if (m.kind == modifier_kind::staterror) {
+          staterror_use& u = staterror_chans[m.name];
+          u.id = m.id;
+          u.per_sample[s.name()].push_back(std::int32_t(ci));
+        }
       }
     }
   }
-  for (auto& [name, info] : ix.names) {
+  for (ws_name_info& info : ix.names) {
     for (int k = 0; k < n_modifier_kinds; ++k)
       if (info.kinds & (1u << k)) { info.group = modifier_kind(k); break; }
   }
   // staterror: every sample carrying it must carry it in the same channels (pyhf asserts
   // equal masks in staterror_builder.finalize); its components are those channels' bins.
-  for (auto& [name, per_sample] : staterror_chans) {
+  for (auto& [name, use] : staterror_chans) {
+    auto& per_sample = use.per_sample;
     std::vector<std::int32_t> all;
     for (auto& [sname, chs] : per_sample) all.insert(all.end(), chs.begin(), chs.end());
     std::sort(all.begin(), all.end());
@@ -339,7 +381,7 @@ void index_model(const checker& ck, ws_index& ix) {
                     "' in some channels but not in channel '" + *c.name +
                     "', where other samples carry it (pyhf requires the same channels for every sample)");
       }
-    ws_name_info& info = ix.names.at(name);
+    ws_name_info& info = ix.names[std::size_t(use.id)];
     info.channels = all;
     info.n = 0;
     for (std::int32_t c : all) info.n += ix.channels[std::size_t(c)].nbins;
@@ -424,6 +466,8 @@ ws_index index_workspace(const json& spec, const std::string& file, std::vector<
   check_top_level(ck, spec);
 
   ws_index ix;
+  ix.own_dict = std::make_unique<name_dict>();
+  ix.dict = ix.own_dict.get();
   // ---- channels, samples, modifiers (schema and bin counts), one channel at a time ----
   const json& chans = spec["channels"];
   ix.channels.reserve(chans.size());
@@ -437,7 +481,7 @@ ws_index index_workspace(const json& spec, const std::string& file, std::vector<
     std::int32_t nbins = -1;
     for (std::size_t si = 0; si < samples.size(); ++si) {
       const std::string sp = join(join(cp, "samples"), si);
-      ix.own_samples.push_back(std::make_unique<ir_sample>(parse_sample(ck, samples[si], sp, *ch.name, nbins)));
+      ix.own_samples.push_back(std::make_unique<ir_sample>(parse_sample(ck, samples[si], sp, *ch.name, nbins, *ix.own_dict)));
       const ir_sample& s = *ix.own_samples.back();
       if (si == 0) nbins = std::int32_t(s.data.size());
       emit_sample_warnings(ck, s, sp);

@@ -43,9 +43,27 @@ struct checker {
   void warn(const std::string& ptr, const std::string& what) const;
 };
 
+// Modifier names as small integers (ir_mod::id), so that the model-wide tables are
+// vectors, not hash maps. A prepared background's dictionary is shared read-only; a
+// patch's new names go to a dictionary of its own that extends it (base).
+struct name_dict {
+  const name_dict* base = nullptr;
+  std::unordered_map<std::string, std::int32_t> ids;  // own names -> id
+  std::vector<const std::string*> names;              // own names (keys of ids) by id - first_id()
+
+  std::int32_t first_id() const { return base ? base->size() : 0; }
+  std::int32_t size() const { return first_id() + std::int32_t(names.size()); }
+  std::int32_t find(const std::string& name) const;  // -1 when absent
+  std::int32_t intern(const std::string& name);
+  const std::string& name(std::int32_t id) const {
+    return id < first_id() ? base->name(id) : *names[std::size_t(id - first_id())];
+  }
+};
+
 // One modifier of a sample, checked against the schema and the sample's bin count.
 struct ir_mod {
   std::string name;
+  std::int32_t id = -1;            // in the name_dict it was parsed with
   modifier_kind kind = modifier_kind::normfactor;
   std::int32_t pos = 0;            // index in the sample's "modifiers" array
   std::vector<double> lo, hi;      // histosys lo_data/hi_data; normsys: one value each
@@ -66,7 +84,7 @@ struct ir_sample {
 // of its channel `chan`, or -1 when the sample defines it (the channel's first sample, or
 // a sample whose channel is not known yet: index_channel checks the count later).
 ir_sample parse_sample(const checker& ck, const json& sj, const std::string& sp, const std::string& chan,
-                       std::int32_t nbins);
+                       std::int32_t nbins, name_dict& dict);
 
 // Parsed /observations (checked: schema, finite non-negative counts, unique names).
 struct ws_observations {
@@ -101,11 +119,13 @@ struct ws_name_info {
 struct ws_index {
   std::vector<ws_channel> channels;  // sorted by name (pyhf config.channels)
   std::vector<std::string> sample_names;  // sorted unique (pyhf config.samples)
-  std::unordered_map<std::string_view, ws_name_info> names;  // keys point into ir_mod names
+  const name_dict* dict = nullptr;   // the ids of the samples' modifiers
+  std::vector<ws_name_info> names;   // by id; kinds == 0 for a name no sample here uses
   const json* measurements = nullptr;
   // What this index parsed itself (the full path; the prepared path's new samples).
   std::vector<std::unique_ptr<ir_sample>> own_samples;
   std::unique_ptr<ws_observations> own_obs;
+  std::unique_ptr<name_dict> own_dict;
 };
 
 // The JSON schema of a channel object without its samples' contents ({"name", "samples"},
