@@ -25,6 +25,7 @@
 #include "hfx/math/newton.hpp"
 #include "hfx/math/nll.hpp"
 #include "hfx/math/rates.hpp"
+#include "hfx/math/strided.hpp"
 #include "hfx/model_view.hpp"
 
 namespace hfx {
@@ -82,9 +83,11 @@ struct body_fit {
 };
 
 // One fit of the hypothesis test: the model's fixed mask, plus the POI when fix_poi.
-HFX_HDI body_fit body_run_fit(const model_view& m, const double* data, double* x, bool fix_poi, double poi_value,
-                              const hypotest_settings& st, const std::uint8_t* local, std::uint8_t* fixed,
-                              double* fwork, int* iwork) {
+// W: the scratch pointer type, double* or strided_ptr<double> (math/strided.hpp; fit_one).
+template <class W>
+HFX_HDI body_fit body_run_fit(const model_view& m, const_doubles<W> data, W x, bool fix_poi, double poi_value,
+                              const hypotest_settings& st, const std::uint8_t* local,
+                              rebind_pointer_t<W, std::uint8_t> fixed, W fwork, rebind_pointer_t<W, int> iwork) {
   const int P = m.s.n_pars;
   for (int i = 0; i < P; ++i) fixed[i] = m.fixed[i];
   if (fix_poi) {
@@ -102,7 +105,8 @@ HFX_HDI bool has_kinks(const model_structure& s) {
 
 // The second start point: the inits, with the alphas of kinked models moved just right of
 // the kink, so that the one-sided derivatives point the other way than from the inits.
-HFX_HDI void second_start(const model_view& m, double* x) {
+template <class W>
+HFX_HDI void second_start(const model_view& m, W x) {
   const int P = m.s.n_pars;
   for (int i = 0; i < P; ++i) x[i] = m.init[i];
   if (!has_kinks(m.s)) return;
@@ -115,7 +119,8 @@ HFX_HDI void second_start(const model_view& m, double* x) {
 }
 
 // Keeps the better of two fits (converged first, then the lower twice_nll) in x.
-HFX_HDI body_fit keep_better(body_fit a, body_fit b, double* x, const double* xb, int P) {
+template <class W>
+HFX_HDI body_fit keep_better(body_fit a, body_fit b, W x, const_doubles<W> xb, int P) {
   const bool a_ok = a.status == fit_status::converged, b_ok = b.status == fit_status::converged;
   if ((b_ok && !a_ok) || (b_ok == a_ok && b.twice_nll < a.twice_nll)) {
     for (int i = 0; i < P; ++i) x[i] = xb[i];
@@ -129,10 +134,11 @@ HFX_HDI body_fit keep_better(body_fit a, body_fit b, double* x, const double* xb
 // Published likelihoods have several local minima at fixed POI (seen on sbottom: a warm
 // start from mu = 0 and pyhf's start at the inits reach different minima), so fixed-POI fits
 // run from the warm start in x and from second_start(), keeping the better; x_tmp: n_pars.
-HFX_HDI body_fit body_run_fit_two_starts(const model_view& m, const double* data, double* x, bool fix_poi,
+template <class W>
+HFX_HDI body_fit body_run_fit_two_starts(const model_view& m, const_doubles<W> data, W x, bool fix_poi,
                                          double poi_value, const hypotest_settings& st,
-                                         const std::uint8_t* local, std::uint8_t* fixed, double* fwork,
-                                         int* iwork, double* x_tmp) {
+                                         const std::uint8_t* local, rebind_pointer_t<W, std::uint8_t> fixed,
+                                         W fwork, rebind_pointer_t<W, int> iwork, W x_tmp) {
   body_fit a = body_run_fit(m, data, x, fix_poi, poi_value, st, local, fixed, fwork, iwork);
   if (!st.two_starts) return a;
   second_start(m, x_tmp);
@@ -151,23 +157,29 @@ HFX_HDI void store_fit(hypotest_record& r, int k, const body_fit& f) {
 
 // The state of one hypothesis' tests, carved out of hypotest_work_size() doubles: the fit
 // scratch, the observed and Asimov data, and the parameter points kept between POI values.
-struct hypotest_state {
-  double* fwork;
-  double* data;
-  double* asimov;
-  double* x_free;
-  double* x_adef;
-  double* x_afree;
-  double* x_mu;     // last fixed-POI fit to data (warm start for the next POI value)
-  double* x_amu;    // last fixed-POI fit to Asimov data
-  double* x_tmp;
-  int* iwork;
-  std::uint8_t* fixed;
+// W: double* (hypotest_state) or strided_ptr<double> for scratch interleaved across threads
+// (math/strided.hpp, interleaved_ops.hpp); iwork and fixed are the same kind of pointer.
+template <class W>
+struct basic_hypotest_state {
+  W fwork;
+  W data;
+  W asimov;
+  W x_free;
+  W x_adef;
+  W x_afree;
+  W x_mu;     // last fixed-POI fit to data (warm start for the next POI value)
+  W x_amu;    // last fixed-POI fit to Asimov data
+  W x_tmp;
+  rebind_pointer_t<W, int> iwork;
+  rebind_pointer_t<W, std::uint8_t> fixed;
 };
+using hypotest_state = basic_hypotest_state<double*>;
 
-HFX_HDI hypotest_state make_hypotest_state(const model_structure& s, double* work, int* iwork, std::uint8_t* bwork) {
+template <class W>
+HFX_HDI basic_hypotest_state<W> make_hypotest_state(const model_structure& s, W work, rebind_pointer_t<W, int> iwork,
+                                                    rebind_pointer_t<W, std::uint8_t> bwork) {
   const std::size_t P = std::size_t(s.n_pars), D = std::size_t(s.n_bins) + std::size_t(s.n_aux);
-  hypotest_state h;
+  basic_hypotest_state<W> h;
   h.fwork = work;
   h.data = work + fit_work_size(s);
   h.asimov = h.data + D;
@@ -186,8 +198,9 @@ HFX_HDI hypotest_state make_hypotest_state(const model_structure& s, double* wor
 // (for kinked models also from second_start()), the fit with the POI fixed at 0 (1 for q0)
 // that defines the Asimov data, and the free fit to the Asimov data from its generating
 // point. Fills fits 0..2, muhat, muhat_asimov, and seeds the warm starts x_mu, x_amu.
+template <class W>
 HFX_HDI void hypotest_prepare(const model_view& m, const hypotest_settings& st, const std::uint8_t* local,
-                              hypotest_state& h, hypotest_record& r) {
+                              basic_hypotest_state<W>& h, hypotest_record& r) {
   const int B = m.s.n_bins, A = m.s.n_aux, P = m.s.n_pars, poi = m.s.poi;
   for (int b = 0; b < B; ++b) h.data[b] = m.obs[b];
   for (int a = 0; a < A; ++a) h.data[B + a] = m.aux_obs[a];
@@ -217,8 +230,9 @@ HFX_HDI void hypotest_prepare(const model_view& m, const hypotest_settings& st, 
 
 // The test at POI value mu after hypotest_prepare(): the two fixed-POI fits (warm-started
 // from the previous mu, or from the free fits the first time), the test statistics and CLs.
+template <class W>
 HFX_HDI void hypotest_at(const model_view& m, double mu, const hypotest_settings& st, const std::uint8_t* local,
-                         hypotest_state& h, hypotest_record& r) {
+                         basic_hypotest_state<W>& h, hypotest_record& r) {
   r.mu_test = mu;
   detail::store_fit(r, 3, detail::body_run_fit_two_starts(m, h.data, h.x_mu, true, mu, st, local, h.fixed, h.fwork,
                                                           h.iwork, h.x_tmp));
@@ -232,11 +246,14 @@ HFX_HDI void hypotest_at(const model_view& m, double mu, const hypotest_settings
 // One hypothesis test of m at POI value mu: hypotest_prepare() then hypotest_at(). `local` is
 // mark_local_components(m.s) (shared by all hypotheses of a structure); work
 // (hypotest_work_size doubles), iwork (hypotest_iwork_size ints) and bwork
-// (hypotest_bwork_size bytes) are this call's scratch. Never throws; a model without POI
-// gives valid = 0.
+// (hypotest_bwork_size bytes) are this call's scratch: plain pointers (one contiguous block
+// per call) or, with W = strided_ptr<double>, strided_ptr<int> and strided_ptr<std::uint8_t>
+// (scratch interleaved across threads: interleaved_ops.hpp). Never throws; a model without
+// POI gives valid = 0.
+template <class W>
 HFX_HDI hypotest_record hypotest_one(const model_view& m, double mu, const hypotest_settings& st,
-                                     const std::uint8_t* local, double* work, int* iwork,
-                                     std::uint8_t* bwork) {
+                                     const std::uint8_t* local, W work, rebind_pointer_t<W, int> iwork,
+                                     rebind_pointer_t<W, std::uint8_t> bwork) {
   hypotest_record r{};
   r.mu_test = mu;
   if (m.s.poi < 0) {
@@ -244,7 +261,7 @@ HFX_HDI hypotest_record hypotest_one(const model_view& m, double mu, const hypot
     return r;
   }
   r.valid = 1;
-  hypotest_state h = make_hypotest_state(m.s, work, iwork, bwork);
+  basic_hypotest_state<W> h = make_hypotest_state(m.s, work, iwork, bwork);
   hypotest_prepare(m, st, local, h, r);
   hypotest_at(m, mu, st, local, h, r);
   return r;

@@ -1,16 +1,19 @@
 // hfx/math/linalg.hpp - small dense linear algebra for the per-hypothesis Newton solve.
-// Device-compatible: no allocation, no exceptions; the caller owns all memory.
+// Device-compatible: no allocation, no exceptions; the caller owns all memory. W: double* or
+// strided_ptr<double> (math/strided.hpp; see nll.hpp).
 #pragma once
 #include <cmath>
 
 #include "hfx/config.hpp"
+#include "hfx/math/strided.hpp"
 
 namespace hfx::la {
 
 // In-place Cholesky factorisation A = L L^T of a symmetric n x n matrix (row-major, leading
 // dimension ld); the lower triangle receives L. Returns false when A is not positive
 // definite (a pivot <= tiny * largest diagonal), leaving A partially overwritten.
-HFX_HDI bool cholesky(int n, double* A, int ld) {
+template <class W>
+HFX_HDI bool cholesky(int n, W A, int ld) {
   double dmax = 0.0;
   for (int i = 0; i < n; ++i) dmax = fmax(dmax, fabs(A[i * ld + i]));
   // Relative pivot floor: below ~1e-14 of the largest diagonal the factor carries no
@@ -33,7 +36,8 @@ HFX_HDI bool cholesky(int n, double* A, int ld) {
 }
 
 // Solves L L^T x = b in place (b becomes x) with the factor from cholesky().
-HFX_HDI void cholesky_solve(int n, const double* L, int ld, double* b) {
+template <class W>
+HFX_HDI void cholesky_solve(int n, rebind_pointer_t<W, const double> L, int ld, W b) {
   for (int i = 0; i < n; ++i) {
     double s = b[i];
     for (int k = 0; k < i; ++k) s -= L[i * ld + k] * b[k];

@@ -24,6 +24,7 @@
 #include "hfx/config.hpp"
 #include "hfx/math/linalg.hpp"
 #include "hfx/math/nll.hpp"
+#include "hfx/math/strided.hpp"
 #include "hfx/model_view.hpp"
 
 namespace hfx {
@@ -105,9 +106,11 @@ namespace detail {
 
 // Solves (H_FF + lambda*D) p_F = -g_F for the free components listed in F (nf of them, the
 // first ng global, then nl local), writing p (full length, zero outside F). Returns false if
-// the damped system is not positive definite. Work: M (P*P), r (P).
-HFX_HDI bool damped_solve(int P, const double* H, const double* g, const int* F, int ng, int nl,
-                          double lambda, double* M, double* r, double* p) {
+// the damped system is not positive definite. Work: M (P*P), r (P). W: double* or
+// strided_ptr<double> (math/strided.hpp; see nll.hpp).
+template <class W>
+HFX_HDI bool damped_solve(int P, const_doubles<W> H, const_doubles<W> g, rebind_pointer_t<W, const int> F, int ng,
+                          int nl, double lambda, W M, W r, W p) {
   for (int i = 0; i < P; ++i) p[i] = 0.0;
   // Local block: diagonal d_l, coupling column H[g, l].
   // Schur complement S = M_GG - M_GL D^-1 M_LG, rhs_G = r_G - M_GL D^-1 r_L.
@@ -161,19 +164,23 @@ HFX_HDI bool damped_solve(int P, const double* H, const double* g, const int* F,
 // fixed[i] != 0 held at their value in x. x holds the start point on entry and the best
 // point on exit; grad receives the gradient there (n_pars) and hess the Hessian (n_pars^2)
 // when not null. `local` marks the Schur-eliminable components (mark_local_components).
-HFX_HDI fit_outcome fit_one(const model_view& m, const double* data, const std::uint8_t* fixed,
-                            const std::uint8_t* local, double* x, const fit_settings& st,
-                            double* work, int* iwork) {
+// W (deduced from x and work): double* or strided_ptr<double> (math/strided.hpp); data,
+// fixed and iwork are the pointers of the same kind to const double, const std::uint8_t
+// and int. Everything carved out of work has type W.
+template <class W>
+HFX_HDI fit_outcome fit_one(const model_view& m, const_doubles<W> data, rebind_pointer_t<W, const std::uint8_t> fixed,
+                            const std::uint8_t* local, W x, const fit_settings& st, W work,
+                            rebind_pointer_t<W, int> iwork) {
   const int P = m.s.n_pars;
-  double* nllw = work;
-  double* g = nllw + nll_work_size(m.s);
-  double* H = g + P;
-  double* M = H + std::size_t(P) * P;
-  double* r = M + std::size_t(P) * P;
-  double* p = r + P;
-  double* xt = p + P;
-  double* gt = xt + P;
-  int* F = iwork;
+  W nllw = work;
+  W g = nllw + nll_work_size(m.s);
+  W H = g + P;
+  W M = H + std::size_t(P) * P;
+  W r = M + std::size_t(P) * P;
+  W p = r + P;
+  W xt = p + P;
+  W gt = xt + P;
+  rebind_pointer_t<W, int> F = iwork;
 
   fit_outcome out{0.0, 0, fit_status::converged, 0};
   // Project the start point into the box.
@@ -251,7 +258,7 @@ HFX_HDI fit_outcome fit_one(const model_view& m, const double* data, const std::
           fnew = twice_nll_grad_hess(m, x, data, g, H, nllw);
         } else {
           fnew = ft;
-          double* t = g; g = gt; gt = t;
+          W t = g; g = gt; gt = t;
           t = H; H = M; M = t;
         }
         const double drop = f - fnew;

@@ -30,10 +30,12 @@
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <type_traits>
 
 #include "hfx/config.hpp"
 #include "hfx/math/poisson.hpp"
 #include "hfx/math/rates.hpp"
+#include "hfx/math/strided.hpp"
 #include "hfx/model_view.hpp"
 
 namespace hfx {
@@ -60,14 +62,23 @@ HFX_HDI std::size_t nll_work_size(const model_structure& s) {
          2 * std::size_t(s.n_pars) + store + tmp;
 }
 
+// Pointer types: the functions below are templates over the type W of their scratch
+// pointers, double* or strided_ptr<double> (math/strided.hpp); every pointer carved out of
+// `work` has type W, and the read-only inputs (pars, data) are rebind_pointer_t<W, const
+// double>. With W = double* the signatures are the plain ones. Model data (model_view) stay
+// plain pointers.
+template <class W>
+using const_doubles = rebind_pointer_t<W, const double>;
+
 // twice_nll at pars; work holds at least nll_work_size(m.s) doubles.
-HFX_HDI double twice_nll(const model_view& m, const double* pars, const double* data, double* work) {
+template <class W>
+HFX_HDI double twice_nll(const model_view& m, const_doubles<W> pars, const_doubles<W> data, W work) {
   const std::int32_t nb = m.s.n_bins;
-  double* nu = work;
+  W nu = work;
   expected_rates(m, pars, nu);
   double total = 0.0;
   for (std::int32_t b = 0; b < nb; ++b) total += poisson_term(data[b], nu[b]).v;
-  const double* aux = data + nb;
+  const const_doubles<W> aux = data + nb;
   for (std::int32_t a = 0; a < m.s.n_aux; ++a) {
     const double t = pars[m.s.aux_comp[a]];
     total += constraint_kind(m.s.aux_kind[a]) == constraint_kind::poisson
@@ -81,13 +92,15 @@ namespace detail {
 
 // Adds the symmetric pair (i, j), (j, i) of an entry-space Hessian to the lower triangle
 // of hess: a pair of distinct entries on the same component adds twice to the diagonal.
-HFX_HDI void add_pair(double* hess, std::int32_t n, std::int32_t i, std::int32_t j, double v) {
+template <class W>
+HFX_HDI void add_pair(W hess, std::int32_t n, std::int32_t i, std::int32_t j, double v) {
   if (i == j) hess[std::int64_t(i) * n + i] += 2.0 * v;
   else if (i > j) hess[std::int64_t(i) * n + j] += v;
   else hess[std::int64_t(j) * n + i] += v;
 }
 
-HFX_HDI double nll_infeasible(double* grad, double* hess, std::int32_t n) {
+template <class W>
+HFX_HDI double nll_infeasible(W grad, W hess, std::int32_t n) {
   for (std::int32_t i = 0; i < n; ++i) grad[i] = 0.0;
   if (hess)
     for (std::int64_t i = 0; i < std::int64_t(n) * n; ++i) hess[i] = 0.0;
@@ -102,21 +115,23 @@ constexpr double tiny_factor = 1e-150;
 
 // twice_nll at pars with its exact gradient (n_pars) and, when hess is not null, its
 // Hessian (n_pars x n_pars, row-major, symmetric), for every component including fixed
-// ones. work holds at least nll_work_size(m.s) doubles.
-HFX_HDI double twice_nll_grad_hess(const model_view& m, const double* pars, const double* data,
-                                   double* grad, double* hess, double* work) {
+// ones. work holds at least nll_work_size(m.s) doubles. W is deduced from grad and work (hess
+// takes it over, so that a literal nullptr converts to it).
+template <class W>
+HFX_HDI double twice_nll_grad_hess(const model_view& m, const_doubles<W> pars, const_doubles<W> data, W grad,
+                                   std::type_identity_t<W> hess, W work) {
   const model_structure& s = m.s;
   const std::int32_t nb = s.n_bins, np = s.n_pars;
-  double* nu = work;
-  double* w1 = nu + nb;
-  double* w2 = w1 + nb;
-  double* J = w2 + nb;
-  double* row_idx = J + std::int64_t(nb) * np;
-  double* row_val = row_idx + np;
-  double* store = row_val + np;
+  W nu = work;
+  W w1 = nu + nb;
+  W w2 = w1 + nb;
+  W J = w2 + nb;
+  W row_idx = J + std::int64_t(nb) * np;
+  W row_val = row_idx + np;
+  W store = row_val + np;
   std::size_t store_size = 0;
   for (std::int32_t blk = 0; blk < s.n_blocks; ++blk) store_size += nll_block_store_size(s.blocks[blk]);
-  double* tmp = store + store_size;
+  W tmp = store + store_size;
 
   for (std::int32_t b = 0; b < nb; ++b) nu[b] = 0.0;
   for (std::int64_t i = 0; i < std::int64_t(nb) * np; ++i) J[i] = 0.0;
@@ -129,10 +144,10 @@ HFX_HDI double twice_nll_grad_hess(const model_view& m, const double* pars, cons
   for (std::int32_t blk = 0; blk < s.n_blocks; ++blk) {
     const block_data d = block_at(m, blk);
     const std::int32_t n = d.b.nbins;
-    double* A = store + so;
-    double* dA = A + n;
-    double* d2A = dA + std::int64_t(d.n_histo) * n;
-    double* nf = d2A + std::int64_t(d.n_histo) * n;
+    W A = store + so;
+    W dA = A + n;
+    W d2A = dA + std::int64_t(d.n_histo) * n;
+    W nf = d2A + std::int64_t(d.n_histo) * n;
     so += nll_block_store_size(d.b);
     const factor_product N = block_norm_product(m, d, pars, nf);
     for (std::int32_t j = 0; j < n; ++j) {
@@ -150,7 +165,7 @@ HFX_HDI double twice_nll_grad_hess(const model_view& m, const double* pars, cons
     w1[b] = t.d2;
   }
   if (!(total < double(INFINITY))) return detail::nll_infeasible(grad, hess, np);
-  const double* aux = data + nb;
+  const const_doubles<W> aux = data + nb;
   for (std::int32_t a = 0; a < s.n_aux; ++a) {
     const std::int32_t c = s.aux_comp[a];
     const term_d t = constraint_kind(s.aux_kind[a]) == constraint_kind::poisson
@@ -167,14 +182,14 @@ HFX_HDI double twice_nll_grad_hess(const model_view& m, const double* pars, cons
   for (std::int32_t blk = 0; blk < s.n_blocks; ++blk) {
     const block_data d = block_at(m, blk);
     const std::int32_t n = d.b.nbins, H = d.n_histo, K = d.n_normsys + d.n_scalar;
-    const double* A = store + so;
-    const double* dA = A + n;
-    const double* d2A = dA + std::int64_t(H) * n;
-    const double* nf = d2A + std::int64_t(H) * n;
+    const const_doubles<W> A = store + so;
+    const const_doubles<W> dA = A + n;
+    const const_doubles<W> d2A = dA + std::int64_t(H) * n;
+    const const_doubles<W> nf = d2A + std::int64_t(H) * n;
     so += nll_block_store_size(d.b);
-    double* ch = tmp;        // sum_j a_j dA_hj B_j   (H)
-    double* dN = ch + H;     // dN/dx_k              (K)
-    double* g = dN + K;      // f'_k / f_k           (K, fast path)
+    W ch = tmp;        // sum_j a_j dA_hj B_j   (H)
+    W dN = ch + H;     // dN/dx_k              (K)
+    W g = dN + K;      // f'_k / f_k           (K, fast path)
 
     factor_product N;
     bool fast = true;
@@ -197,7 +212,7 @@ HFX_HDI double twice_nll_grad_hess(const model_view& m, const double* pars, cons
       const double a = w2[bin], Aj = A[j];
       const factor_product B = bin_binwise_product(m, d, j, pars);
       const double Bv = B.value();
-      double* Jr = J + std::int64_t(bin) * np;
+      W Jr = J + std::int64_t(bin) * np;
       for (std::int32_t h = 0; h < H; ++h) {
         const std::int32_t c = s.histo_comp[d.b.histo_begin + h];
         const double da = dA[std::int64_t(h) * n + j];
@@ -244,7 +259,7 @@ HFX_HDI double twice_nll_grad_hess(const model_view& m, const double* pars, cons
   // sum_b w1_b J_b J_b^T over the nonzero entries of each row (contiguous when the row is
   // at least half full, through an index list otherwise).
   for (std::int32_t b = 0; b < nb; ++b) {
-    const double* Jr = J + std::int64_t(b) * np;
+    const const_doubles<W> Jr = J + std::int64_t(b) * np;
     std::int32_t cnt = 0;
     for (std::int32_t c = 0; c < np; ++c) {
       if (Jr[c] == 0.0) continue;
@@ -257,7 +272,7 @@ HFX_HDI double twice_nll_grad_hess(const model_view& m, const double* pars, cons
       for (std::int32_t p = 0; p < np; ++p) {
         if (Jr[p] == 0.0) continue;
         const double vp = w1[b] * Jr[p];
-        double* hr = hess + std::int64_t(p) * np;
+        W hr = hess + std::int64_t(p) * np;
         for (std::int32_t q = 0; q <= p; ++q) hr[q] += vp * Jr[q];
       }
       continue;
@@ -265,7 +280,7 @@ HFX_HDI double twice_nll_grad_hess(const model_view& m, const double* pars, cons
     for (std::int32_t p = 0; p < cnt; ++p) {
       const std::int64_t cp = std::int64_t(row_idx[p]);
       const double vp = w1[b] * row_val[p];
-      double* hr = hess + cp * np;
+      W hr = hess + cp * np;
       for (std::int32_t q = 0; q < p; ++q) hr[std::int64_t(row_idx[q])] += vp * row_val[q];
       hr[cp] += vp * row_val[p];
     }

@@ -16,6 +16,7 @@
 
 #include "hfx/config.hpp"
 #include "hfx/math/interp.hpp"
+#include "hfx/math/strided.hpp"
 #include "hfx/model_view.hpp"
 
 namespace hfx {
@@ -77,9 +78,11 @@ struct factor_entry {
 };
 
 // N = prod_normsys f_k(alpha_k) * prod_scalar theta_k. When nf is not null, stores each
-// normsys's value and derivatives as nf[3k], nf[3k+1], nf[3k+2].
+// normsys's value and derivatives as nf[3k], nf[3k+1], nf[3k+2]. W: the scratch pointer
+// type, double* or strided_ptr<double> (math/strided.hpp; see nll.hpp).
+template <class W>
 HFX_HDI factor_product block_norm_product(const model_view& m, const block_data& d,
-                                          const double* pars, double* nf) {
+                                          rebind_pointer_t<W, const double> pars, W nf) {
   factor_product p;
   for (std::int32_t k = 0; k < d.n_normsys; ++k) {
     const std::int32_t c = m.s.normsys_comp[d.b.normsys_begin + k];
@@ -97,8 +100,9 @@ HFX_HDI factor_product block_norm_product(const model_view& m, const block_data&
 
 // Factor entry k (0 <= k < n_normsys + n_scalar) given the normsys values nf stored by
 // block_norm_product.
-HFX_HDI factor_entry block_factor_entry(const model_view& m, const block_data& d,
-                                        const double* pars, const double* nf, std::int32_t k) {
+template <class CW>
+HFX_HDI factor_entry block_factor_entry(const model_view& m, const block_data& d, CW pars,
+                                        std::type_identity_t<CW> nf, std::int32_t k) {
   if (k < d.n_normsys)
     return {m.s.normsys_comp[d.b.normsys_begin + k], nf[3 * k], nf[3 * k + 1], nf[3 * k + 2]};
   const std::int32_t c = m.s.scalar_comp[d.b.scalar_begin + (k - d.n_normsys)];
@@ -107,8 +111,9 @@ HFX_HDI factor_entry block_factor_entry(const model_view& m, const block_data& d
 
 // A_j = nominal_j + sum_h delta_h(alpha_h)_j. When dA is not null, stores d delta_h/d alpha
 // at dA[h*stride] and the second derivative at d2A[h*stride].
+template <class W>
 HFX_HDI double bin_additive(const model_view& m, const block_data& d, std::int32_t j,
-                            const double* pars, double* dA, double* d2A, std::int32_t stride) {
+                            rebind_pointer_t<W, const double> pars, W dA, W d2A, std::int32_t stride) {
   const std::int32_t n = d.b.nbins;
   const double nom = d.nom[j];
   double a = nom;
@@ -132,8 +137,9 @@ HFX_HDI std::int32_t binwise_comp(const model_view& m, const block_data& d, std:
 }
 
 // B_j = prod_binwise theta_{comp0 + j}.
+template <class CW>
 HFX_HDI factor_product bin_binwise_product(const model_view& m, const block_data& d,
-                                           std::int32_t j, const double* pars) {
+                                           std::int32_t j, CW pars) {
   factor_product p;
   for (std::int32_t w = 0; w < d.n_binwise; ++w) p.mul(pars[binwise_comp(m, d, w, j)]);
   return p;
@@ -145,13 +151,14 @@ HFX_HDI double block_bin_rate(double A, const factor_product& N, const factor_pr
 }
 
 // Expected main rates nu (n_bins) at pars: the sum over the blocks covering each bin.
-HFX_HDI void expected_rates(const model_view& m, const double* pars, double* nu) {
+template <class W>
+HFX_HDI void expected_rates(const model_view& m, rebind_pointer_t<W, const double> pars, W nu) {
   for (std::int32_t b = 0; b < m.s.n_bins; ++b) nu[b] = 0.0;
   for (std::int32_t blk = 0; blk < m.s.n_blocks; ++blk) {
     const block_data d = block_at(m, blk);
-    const factor_product N = block_norm_product(m, d, pars, nullptr);
+    const factor_product N = block_norm_product(m, d, pars, W(nullptr));
     for (std::int32_t j = 0; j < d.b.nbins; ++j) {
-      const double A = bin_additive(m, d, j, pars, nullptr, nullptr, 0);
+      const double A = bin_additive(m, d, j, pars, W(nullptr), W(nullptr), 0);
       nu[d.b.bin0 + j] += block_bin_rate(A, N, bin_binwise_product(m, d, j, pars));
     }
   }
@@ -159,7 +166,8 @@ HFX_HDI void expected_rates(const model_view& m, const double* pars, double* nu)
 
 // pyhf's expected auxiliary data (pdf.py _ConstraintModel.expected_auxdata): theta for a
 // Gaussian constraint, gamma*tau for a Poisson one; aux (n_aux).
-HFX_HDI void expected_auxdata(const model_view& m, const double* pars, double* aux) {
+template <class W>
+HFX_HDI void expected_auxdata(const model_view& m, rebind_pointer_t<W, const double> pars, W aux) {
   for (std::int32_t a = 0; a < m.s.n_aux; ++a) {
     const double t = pars[m.s.aux_comp[a]];
     aux[a] = constraint_kind(m.s.aux_kind[a]) == constraint_kind::poisson ? t * m.aux_scale[a] : t;
@@ -169,7 +177,8 @@ HFX_HDI void expected_auxdata(const model_view& m, const double* pars, double* a
 // Main rates followed by the expected auxiliary data (n_bins + n_aux): with the
 // parameters of a fit, this is pyhf's Asimov data. `work` is not used (kept so that
 // every NLL entry point takes the same scratch argument).
-HFX_HDI void expected_data(const model_view& m, const double* pars, double* out, double* work) {
+template <class W>
+HFX_HDI void expected_data(const model_view& m, rebind_pointer_t<W, const double> pars, W out, W work) {
   (void)work;
   expected_rates(m, pars, out);
   expected_auxdata(m, pars, out + m.s.n_bins);
