@@ -1,6 +1,8 @@
 // hfx/scan.hpp - the streaming patchset scan: for every selected patch of a patchset,
 // patch the background-only workspace, compile, run the asymptotic hypothesis test (and
 // optionally upper limits), and stream one record per hypothesis to a JSON-lines file.
+// The background is parsed and validated once per scan (prepared_workspace.hpp); each
+// patch then parses and checks only what it adds.
 //
 // Records are written in patchset order (a small reorder buffer holds results that finish
 // early), so the file is identical for any thread count, apart from time_s. A rerun with
