@@ -1,5 +1,7 @@
 // End-to-end hypothesis-test throughput (hypotests/s, mu = 1, qtilde) of the batched
-// backends: CPU (all cores) and CUDA (one thread per hypothesis), on
+// backends: CPU (all cores), CUDA (one thread per hypothesis) and CUDA with scratch
+// interleaved across threads (cuda_interleaved: cuda_batch_hypotest_interleaved, the
+// coalescing A/B variant of cuda), on
 //   sbottom_A   sbottom RegionA, every patch of its patchset (217)
 //   staus       staus Region-combined, every patch (57)
 //   synthetic   HFX_BENCH_SYNTHETIC (default 10000) hypotheses: sbottom RegionA's first patch
@@ -20,6 +22,7 @@
 
 #include "hfx/batch_hypotest.hpp"
 #include "hfx/cuda_device.hpp"
+#include "hfx/cuda_interleaved.hpp"
 #include "hfx/json_io.hpp"
 #include "hfx/model_batch.hpp"
 #include "hfx/patchset.hpp"
@@ -87,7 +90,14 @@ const std::vector<hfx::model_batch>& dataset(int which) {
   return it->second;
 }
 
-void bm_batch_hypotest(benchmark::State& state, int which, hfx::backend_kind backend) {
+// The backends measured: the two of batch_hypotest() and the interleaved-scratch CUDA variant.
+enum class variant { cpu, cuda, cuda_interleaved };
+const char* variant_name(variant v) {
+  return v == variant::cpu ? "cpu" : v == variant::cuda ? "cuda" : "cuda_interleaved";
+}
+
+void bm_batch_hypotest(benchmark::State& state, int which, variant var) {
+  const hfx::backend_kind backend = var == variant::cpu ? hfx::backend_kind::cpu : hfx::backend_kind::cuda;
   if (backend == hfx::backend_kind::cuda && hfx::cuda_device_count() == 0) {
     state.SkipWithError("no CUDA device");
     for (auto _ : state) {}
@@ -113,7 +123,9 @@ void bm_batch_hypotest(benchmark::State& state, int which, hfx::backend_kind bac
     const auto t0 = std::chrono::steady_clock::now();
     converged = 0;
     for (const auto& b : views) {
-      const auto recs = hfx::batch_hypotest(b, 1.0, opt, backend);
+      const auto recs = var == variant::cuda_interleaved
+                            ? hfx::cuda_batch_hypotest_interleaved(b, 1.0, hfx::to_settings(opt.hypotest), opt.cuda)
+                            : hfx::batch_hypotest(b, 1.0, opt, backend);
       for (const auto& r : recs) {
         bool ok = true;
         for (int k = 0; k < hfx::n_body_fits; ++k) ok = ok && r.status[k] == hfx::fit_status::converged;
@@ -138,9 +150,9 @@ void bm_batch_hypotest(benchmark::State& state, int which, hfx::backend_kind bac
 const int registered = [] {
   const char* names[] = {"sbottom_A", "staus", "synthetic"};
   for (int w = 0; w < 3; ++w)
-    for (auto be : {hfx::backend_kind::cpu, hfx::backend_kind::cuda})
-      benchmark::RegisterBenchmark((std::string("BatchHypotest/") + names[w] + "/" + hfx::backend_name(be)).c_str(),
-                                   [w, be](benchmark::State& s) { bm_batch_hypotest(s, w, be); })
+    for (auto v : {variant::cpu, variant::cuda, variant::cuda_interleaved})
+      benchmark::RegisterBenchmark((std::string("BatchHypotest/") + names[w] + "/" + variant_name(v)).c_str(),
+                                   [w, v](benchmark::State& s) { bm_batch_hypotest(s, w, v); })
           ->Iterations(1)
           ->Unit(benchmark::kSecond)
           ->UseRealTime();

@@ -2,10 +2,13 @@
 # GPU check of the CUDA backend (issue 5), for a machine with an NVIDIA GPU and the CUDA
 # toolkit in /usr/local/cuda. Budget: under 5 minutes on an H200.
 #  1. configure + build (Release, CUDA on) in its own build dir (default build-device-check)
-#  2. the CPU-vs-CUDA consistency tests (tests/test_cuda_backend.cpp) and the kernel emulation
-#  3. throughput: hypotests/s of the CUDA backend and of the CPU backend on all cores, on
-#     sbottom RegionA (all patches), staus combined (all patches) and 10,000 synthetic
-#     hypotheses (bench/bench_batch_hypotest.cpp); a short table is printed last.
+#  2. the CPU-vs-CUDA consistency tests (tests/test_cuda_backend.cpp), the interleaved-scratch
+#     variant's tests (tests/test_interleaved.cpp: emulated and on the GPU) and the kernel
+#     emulation
+#  3. throughput: hypotests/s of the CUDA backend (cuda: contiguous scratch per thread;
+#     cuda_interleaved: scratch interleaved across threads, coalesced) and of the CPU backend
+#     on all cores, on sbottom RegionA (all patches), staus combined (all patches) and 10,000
+#     synthetic hypotheses (bench/bench_batch_hypotest.cpp); a short table is printed last.
 # Environment: BUILD_DIR, JOBS, HFX_BENCH_SYNTHETIC (10000), HFX_BENCH_CPU_MAX (10000: the CPU
 # backend runs at most this many hypotheses per dataset; its rate is per hypothesis).
 set -u -o pipefail
@@ -21,7 +24,7 @@ command -v nvidia-smi >/dev/null && nvidia-smi --query-gpu=name,memory.total,dri
 
 step "configure + build ($BUILD_DIR, $JOBS jobs)"
 cmake -S . -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=Release -DHFX_CUDA=ON >/dev/null || exit 1
-targets="test_cuda_backend test_kernel_emulation"
+targets="test_cuda_backend test_interleaved test_kernel_emulation"
 have_bench=0
 known_targets=$(cmake --build "$BUILD_DIR" --target help 2>/dev/null || true)
 if grep -q hfx_bench <<<"$known_targets"; then targets="$targets hfx_bench"; have_bench=1
@@ -34,6 +37,10 @@ timeout 150 "$BUILD_DIR/test_cuda_backend" --gtest_color=no 2>&1 | tee "$LOG_DIR
   grep -E '^\[ *(OK|FAILED|SKIPPED) *\] [A-Za-z]+\.[A-Za-z]+ \(|^\[  PASSED  \]|Failure' || true
 grep -q '^\[  PASSED  \]' "$LOG_DIR/test_cuda_backend.log" && ! grep -q '^\[  FAILED  \]' "$LOG_DIR/test_cuda_backend.log" || status=1
 if grep -q '^\[  SKIPPED \] CudaBackend\.' "$LOG_DIR/test_cuda_backend.log"; then echo "WARNING: GPU tests skipped (no device seen)"; status=1; fi
+timeout 90 "$BUILD_DIR/test_interleaved" --gtest_color=no 2>&1 | tee "$LOG_DIR/test_interleaved.log" | \
+  grep -E '^\[ *(OK|FAILED|SKIPPED) *\] [A-Za-z]+\.[A-Za-z]+ \(|^\[  PASSED  \]|^\[ info \]|Failure' || true
+grep -q '^\[  PASSED  \]' "$LOG_DIR/test_interleaved.log" && ! grep -q '^\[  FAILED  \]' "$LOG_DIR/test_interleaved.log" || status=1
+if grep -q '^\[  SKIPPED \] CudaInterleaved\.' "$LOG_DIR/test_interleaved.log"; then echo "WARNING: interleaved GPU tests skipped"; status=1; fi
 timeout 60 "$BUILD_DIR/test_kernel_emulation" --gtest_brief=1 --gtest_color=no >"$LOG_DIR/test_kernel_emulation.log" 2>&1 \
   && echo "kernel emulation: passed" || { echo "kernel emulation: FAILED (see $LOG_DIR/test_kernel_emulation.log)"; status=1; }
 
@@ -43,13 +50,13 @@ step "throughput"
 
 step "summary"
 touch "$LOG_DIR/throughput.csv"
-printf '%-12s %-6s %10s %9s %12s %10s %6s %6s %9s\n' dataset backend hypotheses seconds hypotests/s converged pars bins work_KiB
+printf '%-12s %-16s %10s %9s %12s %10s %6s %6s %9s\n' dataset backend hypotheses seconds hypotests/s converged pars bins work_KiB
 # CSV columns: name,iterations,real_time,cpu_time,time_unit,...,error_occurred,error_message,<counters>
 awk -F, 'NR==1 { for (i = 1; i <= NF; ++i) { h = $i; gsub(/"/, "", h); col[h] = i }; next }
   /^"BatchHypotest/ {
     gsub(/"/, ""); split($1, p, "/");
-    if ($(col["error_occurred"]) == "true") { printf "%-12s %-6s %s\n", p[2], p[3], $(col["error_message"]); next }
-    printf "%-12s %-6s %10d %9.2f %12.1f %10d %6d %6d %9.1f\n", p[2], p[3], $(col["hypotheses"]), $(col["real_time"]),
+    if ($(col["error_occurred"]) == "true") { printf "%-12s %-16s %s\n", p[2], p[3], $(col["error_message"]); next }
+    printf "%-12s %-16s %10d %9.2f %12.1f %10d %6d %6d %9.1f\n", p[2], p[3], $(col["hypotheses"]), $(col["real_time"]),
            $(col["hyp_per_s"]), $(col["all_converged"]), $(col["n_pars"]), $(col["n_bins"]), $(col["work_KiB"]) }' "$LOG_DIR/throughput.csv"
 [ "$status" -eq 0 ] && echo "device check: OK" || echo "device check: PROBLEMS (logs in $LOG_DIR)"
 exit "$status"
