@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <string>
 
+#include "hfx/hypotest_session.hpp"
 #include "hfx/math/asymptotics.hpp"
 
 #include "hfx/error.hpp"
@@ -53,9 +54,8 @@ std::vector<upper_limit_result> batch_upper_limits(const limit_items_fn& f, cons
   return out;
 }
 
-std::vector<upper_limit_result> batch_upper_limits(const batch_view& b, const batch_options& opt, backend_kind backend,
+std::vector<upper_limit_result> batch_upper_limits(hypotest_session& session, const batch_view& b, test_stat stat,
                                                    const toms748_scan_options& lim, batch_limits_stats* stats) {
-  if (b.s.poi < 0) throw model_error("the model has no POI; hypothesis tests and limits need one");
   const std::size_t n = std::size_t(std::max(b.n_hyp, 0));
   std::vector<double> lo(n), hi(n);
   for (std::size_t h = 0; h < n; ++h) {
@@ -63,7 +63,6 @@ std::vector<upper_limit_result> batch_upper_limits(const batch_view& b, const ba
     lo[h] = m.lo[b.s.poi];
     hi[h] = m.hi[b.s.poi];
   }
-  const test_stat stat = opt.hypotest.stat;
   limit_items_fn f = [&](const std::vector<limit_item>& items) {
     std::vector<std::int32_t> hyp(items.size());
     std::vector<double> mu(items.size());
@@ -71,13 +70,19 @@ std::vector<upper_limit_result> batch_upper_limits(const batch_view& b, const ba
       hyp[k] = items[k].hyp;
       mu[k] = items[k].mu;
     }
-    const std::vector<hypotest_record> recs = batch_hypotest_items(b, hyp, mu, opt, backend);
+    const std::vector<hypotest_record> recs = session.at(hyp, mu);
     std::vector<hypotest_values> v;
     v.reserve(recs.size());
     for (const auto& r : recs) v.push_back(hypotest_result(stat, r.cls));
     return v;
   };
   return batch_upper_limits(f, lo, hi, lim, stats);
+}
+
+std::vector<upper_limit_result> batch_upper_limits(const batch_view& b, const batch_options& opt, backend_kind backend,
+                                                   const toms748_scan_options& lim, batch_limits_stats* stats) {
+  hypotest_session session(b, opt, backend);  // the mu-independent fits, once per hypothesis; throws without POI
+  return batch_upper_limits(session, b, opt.hypotest.stat, lim, stats);
 }
 
 }  // namespace hfx

@@ -1,5 +1,6 @@
 // Fallbacks of the CUDA backend when hfx is built without CUDA (see cuda_device_stub.cpp).
 #include "hfx/cuda_backend.hpp"
+#include "hfx/hypotest_session.hpp"
 
 #ifndef HFX_HAVE_CUDA
 #include "hfx/error.hpp"
@@ -25,6 +26,13 @@ batch_eval_result cuda_batch_evaluate(const batch_view&, const std::vector<doubl
                                       const cuda_options&) {
   throw error("the CUDA backend is not available: hfx was built without CUDA");
 }
+
+namespace detail {
+std::unique_ptr<hypotest_session_impl> make_cuda_hypotest_session(const batch_view&, const hypotest_settings&,
+                                                                  const cuda_options&) {
+  throw error("the CUDA backend is not available: hfx was built without CUDA");
+}
+}  // namespace detail
 
 }  // namespace hfx
 #endif

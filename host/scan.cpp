@@ -10,7 +10,9 @@
 
 #include <unistd.h>
 
+#include "hfx/batch_limits.hpp"
 #include "hfx/error.hpp"
+#include "hfx/hypotest_session.hpp"
 #include "hfx/infer.hpp"
 #include "hfx/model_batch.hpp"
 #include "hfx/parallel.hpp"
@@ -82,6 +84,15 @@ std::string limit_status_text(const upper_limit_result& ul, double max_poi) {
   return s;
 }
 
+// A record's limit fields from a search result.
+void fill_limits(scan_record& rec, const upper_limit_result& ul, const scan_options& opt) {
+  rec.UL_obs = ul.obs;
+  expected_set ue;
+  for (int i = 0; i < n_expected; ++i) ue[i] = ul.exp[i];
+  rec.UL_exp = ue;
+  rec.limit_status = limit_status_text(ul, opt.limit_options.max_poi);
+}
+
 // Upper limits of one hypothesis (TOMS748 with pyhf's bracket), on the CPU engine.
 void fill_limits(scan_record& rec, hypotest_engine& eng, const compiled_model& m, const scan_options& opt) {
   hypotest_batch_fn f = [&](const std::vector<double>& mus) {
@@ -90,12 +101,7 @@ void fill_limits(scan_record& rec, hypotest_engine& eng, const compiled_model& m
     for (double mu : mus) out.push_back(hypotest_result(opt.stat, eng.at(mu).cls));
     return out;
   };
-  upper_limit_result ul = toms748_scan(f, m.lo[m.poi], m.hi[m.poi], opt.limit_options);
-  rec.UL_obs = ul.obs;
-  expected_set ue;
-  for (int i = 0; i < n_expected; ++i) ue[i] = ul.exp[i];
-  rec.UL_exp = ue;
-  rec.limit_status = limit_status_text(ul, opt.limit_options.max_poi);
+  fill_limits(rec, toms748_scan(f, m.lo[m.poi], m.hi[m.poi], opt.limit_options), opt);
 }
 
 json record_values(const patchset& ps, const patch_entry& pe) {
@@ -191,7 +197,7 @@ std::vector<scan_record> evaluate_round(const prepared_workspace& ws, const patc
   for (std::size_t k = 0; k < n; ++k)
     if (models[k]) {
       good_k.push_back(k);
-      good.push_back(*models[k]);
+      good.push_back(std::move(*models[k]));  // the batch keeps what the tests need
     }
   batch_options bopt;
   bopt.hypotest.stat = opt.stat;
@@ -200,33 +206,36 @@ std::vector<scan_record> evaluate_round(const prepared_workspace& ws, const patc
   const auto tb = std::chrono::steady_clock::now();
   std::vector<model_batch> batches = make_batches(std::move(good));
   for (const auto& mb : batches) {
-    std::vector<hypotest_record> recs = batch_hypotest(mb.view(), opt.mu_test, bopt, opt.backend);
+    std::vector<hypotest_record> recs;
+    std::vector<upper_limit_result> limits;
+    if (opt.limits) {
+      // One session per batch: the mu-independent fits once per hypothesis, then the test at
+      // mu_test (the same records as batch_hypotest) and the limit search's rounds.
+      hypotest_session session(mb.view(), bopt, opt.backend);
+      const std::vector<std::int32_t> all = [&] {
+        std::vector<std::int32_t> v(std::size_t(mb.view().n_hyp));
+        for (std::size_t h = 0; h < v.size(); ++h) v[h] = std::int32_t(h);
+        return v;
+      }();
+      recs = session.at(all, std::vector<double>(all.size(), opt.mu_test));
+      limits = batch_upper_limits(session, mb.view(), opt.stat, opt.limit_options);
+    } else {
+      recs = batch_hypotest(mb.view(), opt.mu_test, bopt, opt.backend);
+    }
     for (std::size_t h = 0; h < recs.size(); ++h) {
       const std::size_t k = good_k[mb.source_index[h]];
       scan_record rec = base_record(ps, ps.patches[idx[k]], opt);
       fill_hypotest(rec, opt.stat, to_outcome(recs[h]));
+      if (opt.limits) fill_limits(rec, limits[h], opt);
       out[k] = std::move(rec);
     }
   }
   // The batch time is shared evenly by its hypotheses.
   const double per_hyp = good_k.empty() ? 0.0 : seconds_since(tb) / double(good_k.size());
-  if (opt.limits) {
-    parallel_for(good_k.size(), opt.threads, [&](std::size_t j, int) {
-      const std::size_t k = good_k[j];
-      const auto t0 = std::chrono::steady_clock::now();
-      const compiled_model& m = *models[k];
-      hypotest_options hopt;
-      hopt.stat = opt.stat;
-      hopt.settings = opt.settings;
-      hypotest_engine eng(m.view(), hopt);
-      fill_limits(*out[k], eng, m, opt);
-      t_compile[k] += seconds_since(t0);
-    });
-  }
   std::vector<scan_record> res;
   res.reserve(n);
   for (std::size_t k = 0; k < n; ++k) {
-    if (models[k]) out[k]->time_s = t_compile[k] + per_hyp;
+    if (models[k]) out[k]->time_s = t_compile[k] + per_hyp;  // compiled (the model itself moved into a batch)
     res.push_back(std::move(*out[k]));
   }
   return res;

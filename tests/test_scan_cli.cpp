@@ -1,6 +1,8 @@
 // hfx scan end to end through the CLI: kill and resume, determinism across thread counts,
 // error records for patches that cannot be built, exit codes.
 #include <gtest/gtest.h>
+
+#include <cmath>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -87,8 +89,25 @@ TEST(ScanCli, BatchedPathGivesTheSameRecordsAsThePerHypothesisPath) {
   ASSERT_EQ(a.size(), b.size());
   for (size_t i = 0; i < a.size(); ++i) {
     EXPECT_EQ(a[i].patch, b[i].patch);
-    EXPECT_TRUE(a[i].UL_obs.has_value());
-    EXPECT_TRUE(hfx::same_results(a[i], b[i])) << a[i].patch;
+    ASSERT_TRUE(a[i].UL_obs.has_value());
+    ASSERT_TRUE(b[i].UL_obs.has_value());
+    // The test at mu_test is the same computation on both paths: identical records. The
+    // limits are not: the batched path (hypotest_session, the GPU's) starts every fixed-POI
+    // fit from the free fits, the engine from the previous POI value, so the fits agree to
+    // their tolerance and TOMS748 may take another path inside its own rtol (1e-4).
+    // sbottom_500_131_1 has two fixed-POI minima (known_differences.json, "minima"): the
+    // engine's warm-start chain lands in the other one on the way and its +1 sigma expected
+    // limit is 3.0362, where a fresh test gives CLs_exp = 0.04950 (both paths); the batched
+    // 3.0318 is the crossing (CLs_exp = 0.049997 there). 2e-3 for that patch.
+    const double tol = a[i].patch == "sbottom_500_131_1" ? 2e-3 : 2e-4;
+    EXPECT_NEAR(*b[i].UL_obs, *a[i].UL_obs, tol * std::fabs(*a[i].UL_obs)) << a[i].patch;
+    for (std::size_t k = 0; k < a[i].UL_exp->size(); ++k)
+      EXPECT_NEAR((*b[i].UL_exp)[k], (*a[i].UL_exp)[k], tol * std::fabs((*a[i].UL_exp)[k])) << a[i].patch << " " << k;
+    EXPECT_EQ(a[i].limit_status, b[i].limit_status) << a[i].patch;
+    hfx::scan_record ca = a[i], cb = b[i];
+    cb.UL_obs = ca.UL_obs;
+    cb.UL_exp = ca.UL_exp;
+    EXPECT_TRUE(hfx::same_results(ca, cb)) << a[i].patch;
   }
 }
 

@@ -39,12 +39,19 @@ std::vector<upper_limit_result> batch_upper_limits(const limit_items_fn& f, cons
                                                    const toms748_scan_options& opt = {},
                                                    batch_limits_stats* stats = nullptr);
 
-// The limits of every hypothesis of b (bracket: its POI bounds, as pyhf), each round's
-// points tested with one batch_hypotest_items() call on `backend`. Every point runs the
-// whole hypothesis test (the mu-independent fits again), so on the CPU the per-hypothesis
-// engine (which keeps them) is faster; this is the GPU's path. Throws model_error when the
+// The limits of every hypothesis of b (bracket: its POI bounds, as pyhf) on `backend`: a
+// hypotest_session does the mu-independent fits once per hypothesis, then each round's
+// points are one at() call (2 fits per point; on the GPU one launch per round). Unlike the
+// per-hypothesis engine, the fixed-POI fits start from the free fits at every point, not
+// from the previous POI value. Throws model_error when the
 // batch has no POI.
 std::vector<upper_limit_result> batch_upper_limits(const batch_view& b, const batch_options& opt, backend_kind backend,
+                                                   const toms748_scan_options& lim = {},
+                                                   batch_limits_stats* stats = nullptr);
+
+class hypotest_session;
+// The same on an existing session over b (e.g. one that also gave the records at mu_test).
+std::vector<upper_limit_result> batch_upper_limits(hypotest_session& session, const batch_view& b, test_stat stat,
                                                    const toms748_scan_options& lim = {},
                                                    batch_limits_stats* stats = nullptr);
 

@@ -1,0 +1,111 @@
+// hypotest_session: the CPU backend (parallel_for over hypotheses / items, one scratch slot
+// per worker thread) and the backend switch.
+#include "hfx/hypotest_session.hpp"
+
+#include <algorithm>
+#include <string>
+
+#include "hfx/batch_ops.hpp"
+#include "hfx/error.hpp"
+#include "hfx/local_components.hpp"
+#include "hfx/parallel.hpp"
+
+namespace hfx {
+namespace {
+
+struct cpu_session final : detail::hypotest_session_impl {
+  batch_view b;
+  hypotest_settings st;
+  int threads;
+  std::vector<std::uint8_t> local;
+  std::vector<double> keep;
+
+  // Scratch for T worker slots.
+  struct scratch {
+    std::vector<double> work;
+    std::vector<int> iwork;
+    std::vector<std::uint8_t> bwork;
+  };
+  scratch make_scratch(int T) const {
+    return {std::vector<double>(hypotest_work_size(b.s) * std::size_t(T)),
+            std::vector<int>(hypotest_iwork_size(b.s) * std::size_t(T)),
+            std::vector<std::uint8_t>(hypotest_bwork_size(b.s) * std::size_t(T))};
+  }
+  int workers(std::size_t n) const {
+    return int(std::max<std::int64_t>(1, std::min<std::int64_t>(resolve_threads(threads), std::int64_t(n))));
+  }
+
+  cpu_session(const batch_view& bv, const hypotest_settings& s, int t) : b(bv), st(s), threads(t) {
+    const std::size_t n = std::size_t(std::max(b.n_hyp, 0));
+    local = local_components(b.s);
+    keep.resize(hypotest_keep_size(b.s) * n);
+    base.resize(n);
+    if (n == 0) return;
+    const int T = workers(n);
+    scratch w = make_scratch(T);
+    hypotest_prepare_op op;
+    op.b = b;
+    op.settings = st;
+    op.local = local.data();
+    op.work = w.work.data();
+    op.iwork = w.iwork.data();
+    op.bwork = w.bwork.data();
+    op.work_stride = hypotest_work_size(b.s);
+    op.iwork_stride = hypotest_iwork_size(b.s);
+    op.bwork_stride = hypotest_bwork_size(b.s);
+    op.keep = keep.data();
+    op.keep_stride = hypotest_keep_size(b.s);
+    op.base = base.data();
+    parallel_for(n, T, [&](std::size_t i, int slot) { op(std::int64_t(i), slot); });
+  }
+
+  std::vector<hypotest_record> at(const std::vector<std::int32_t>& hyp, const std::vector<double>& mu) override {
+    std::vector<hypotest_record> out(hyp.size());
+    if (hyp.empty()) return out;
+    const int T = workers(hyp.size());
+    scratch w = make_scratch(T);
+    hypotest_at_op op;
+    op.b = b;
+    op.settings = st;
+    op.local = local.data();
+    op.work = w.work.data();
+    op.iwork = w.iwork.data();
+    op.bwork = w.bwork.data();
+    op.work_stride = hypotest_work_size(b.s);
+    op.iwork_stride = hypotest_iwork_size(b.s);
+    op.bwork_stride = hypotest_bwork_size(b.s);
+    op.keep = keep.data();
+    op.keep_stride = hypotest_keep_size(b.s);
+    op.base = base.data();
+    op.item_hyp = hyp.data();
+    op.item_mu = mu.data();
+    op.out = out.data();
+    parallel_for(hyp.size(), T, [&](std::size_t i, int slot) { op(std::int64_t(i), slot); });
+    return out;
+  }
+};
+
+}  // namespace
+
+hypotest_session::hypotest_session(const batch_view& b, const batch_options& opt, backend_kind backend)
+    : backend_(resolve_backend(backend)), n_hyp_(b.n_hyp) {
+  if (b.s.poi < 0) throw model_error("the model has no POI; hypothesis tests and limits need one");
+  const hypotest_settings st = to_settings(opt.hypotest);
+  if (backend_ == backend_kind::cuda) impl_ = detail::make_cuda_hypotest_session(b, st, opt.cuda);
+  else impl_ = std::make_unique<cpu_session>(b, st, opt.threads);
+}
+
+hypotest_session::~hypotest_session() = default;
+
+std::vector<hypotest_record> hypotest_session::at(const std::vector<std::int32_t>& hyp, const std::vector<double>& mu) {
+  if (hyp.size() != mu.size())
+    throw usage_error("hypotest_session::at: " + std::to_string(hyp.size()) + " hypothesis indices for " +
+                      std::to_string(mu.size()) + " POI values");
+  for (std::size_t k = 0; k < hyp.size(); ++k)
+    if (hyp[k] < 0 || hyp[k] >= n_hyp_)
+      throw usage_error("hypotest_session::at: item " + std::to_string(k) + " names hypothesis " +
+                        std::to_string(hyp[k]) + " of " + std::to_string(n_hyp_));
+  return impl_->at(hyp, mu);
+}
+
+}  // namespace hfx

@@ -1,0 +1,157 @@
+// hypotest_session (prepare once, then (hypothesis, mu) items): bit for bit the records of
+// batch_hypotest_items / hypotest_one, on the CPU backend, through the launch emulator with
+// several launch shapes, and (GPU present) on CUDA against the CPU.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdint>
+#include <vector>
+
+#include "batch_fixture.hpp"
+#include "hfx/batch_hypotest.hpp"
+#include "hfx/batch_ops.hpp"
+#include "hfx/cuda_device.hpp"
+#include "hfx/error.hpp"
+#include "hfx/hypotest_session.hpp"
+#include "hfx/launch_emulator.hpp"
+#include "hfx/local_components.hpp"
+
+namespace {
+
+// Items: every hypothesis at several POI values, interleaved and repeated.
+void make_items(int n_hyp, std::vector<std::int32_t>& hyp, std::vector<double>& mu) {
+  const double mus[] = {1.0, 0.3, 2.5, 0.0, 1.0};
+  for (double m : mus)
+    for (int h = n_hyp - 1; h >= 0; --h) {
+      hyp.push_back(h);
+      mu.push_back(m * (1.0 + 0.1 * h));
+    }
+}
+
+void expect_session_equals_items(const hfx::batch_view& b, const std::string& what) {
+  std::vector<std::int32_t> hyp;
+  std::vector<double> mu;
+  make_items(b.n_hyp, hyp, mu);
+  hfx::batch_options opt;
+  opt.threads = 2;
+  const auto ref = hfx::batch_hypotest_items(b, hyp, mu, opt, hfx::backend_kind::cpu);
+  hfx::hypotest_session s(b, opt, hfx::backend_kind::cpu);
+  ASSERT_EQ(s.prepared().size(), std::size_t(b.n_hyp));
+  const auto got = s.at(hyp, mu);
+  ASSERT_EQ(got.size(), ref.size());
+  for (std::size_t k = 0; k < ref.size(); ++k) {
+    EXPECT_TRUE(hfx::test::records_identical(got[k], ref[k]))
+        << what << " item " << k << " (hypothesis " << hyp[k] << ", mu " << mu[k] << "): CLs " << got[k].cls.cls
+        << " vs " << ref[k].cls.cls;
+    EXPECT_TRUE(std::isfinite(got[k].cls.cls));
+  }
+  // A second call on the same session gives the same records (the kept state is read-only).
+  const auto again = s.at(hyp, mu);
+  for (std::size_t k = 0; k < ref.size(); ++k) EXPECT_TRUE(hfx::test::records_identical(again[k], ref[k])) << k;
+}
+
+TEST(HypotestSession, SbottomEqualsWholeHypotestsBitForBit) {
+  const hfx::model_batch mb = hfx::test::sbottom_batch(3, 70);
+  expect_session_equals_items(mb.view(), "sbottom");
+}
+
+TEST(HypotestSession, StausEqualsWholeHypotestsBitForBit) {
+  const auto batches = hfx::test::staus_batches(2, 20);
+  ASSERT_FALSE(batches.empty());
+  expect_session_equals_items(batches.front().view(), "staus");
+}
+
+// The kernels' bodies through the launch emulator: prepare over hypotheses, then items,
+// with fewer slots than items (grid-stride reuse) and several shapes.
+TEST(HypotestSession, EmulatedLaunchesMatchTheCpuSession) {
+  const hfx::model_batch mb = hfx::test::sbottom_batch(3, 70);
+  const hfx::batch_view b = mb.view();
+  std::vector<std::int32_t> hyp;
+  std::vector<double> mu;
+  make_items(b.n_hyp, hyp, mu);
+  hfx::batch_options opt;
+  opt.threads = 1;
+  hfx::hypotest_session s(b, opt, hfx::backend_kind::cpu);
+  const auto ref = s.at(hyp, mu);
+  const hfx::hypotest_settings st = hfx::to_settings(opt.hypotest);
+  const std::vector<std::uint8_t> local = hfx::local_components(b.s);
+  const hfx::launch_config shapes[] = {{1, 1}, {1, 2}, {2, 3}, {3, 32}};
+  for (const auto& cfg : shapes) {
+    SCOPED_TRACE("grid " + std::to_string(cfg.grid) + " block " + std::to_string(cfg.block));
+    const std::size_t T = std::size_t(cfg.threads());
+    std::vector<double> work(hfx::hypotest_work_size(b.s) * T, std::nan(""));
+    std::vector<int> iwork(hfx::hypotest_iwork_size(b.s) * T, -7);
+    std::vector<std::uint8_t> bwork(hfx::hypotest_bwork_size(b.s) * T, 9);
+    std::vector<double> keep(hfx::hypotest_keep_size(b.s) * std::size_t(b.n_hyp), std::nan(""));
+    std::vector<hfx::hypotest_record> base(std::size_t(b.n_hyp)), out(hyp.size());
+    hfx::hypotest_prepare_op p;
+    p.b = b;
+    p.settings = st;
+    p.local = local.data();
+    p.work = work.data();
+    p.iwork = iwork.data();
+    p.bwork = bwork.data();
+    p.work_stride = hfx::hypotest_work_size(b.s);
+    p.iwork_stride = hfx::hypotest_iwork_size(b.s);
+    p.bwork_stride = hfx::hypotest_bwork_size(b.s);
+    p.keep = keep.data();
+    p.keep_stride = hfx::hypotest_keep_size(b.s);
+    p.base = base.data();
+    hfx::emulate_launch(cfg, b.n_hyp, p);
+    hfx::hypotest_at_op a;
+    a.b = b;
+    a.settings = st;
+    a.local = local.data();
+    a.work = work.data();
+    a.iwork = iwork.data();
+    a.bwork = bwork.data();
+    a.work_stride = p.work_stride;
+    a.iwork_stride = p.iwork_stride;
+    a.bwork_stride = p.bwork_stride;
+    a.keep = keep.data();
+    a.keep_stride = p.keep_stride;
+    a.base = base.data();
+    a.item_hyp = hyp.data();
+    a.item_mu = mu.data();
+    a.out = out.data();
+    hfx::emulate_launch(cfg, std::int64_t(hyp.size()), a);
+    for (std::size_t k = 0; k < ref.size(); ++k)
+      EXPECT_TRUE(hfx::test::records_identical(out[k], ref[k])) << "item " << k;
+  }
+}
+
+TEST(HypotestSession, BadItemsAndNoPoiAreErrors) {
+  const hfx::model_batch mb = hfx::test::sbottom_batch(2, 70);
+  hfx::hypotest_session s(mb.view(), {}, hfx::backend_kind::cpu);
+  EXPECT_THROW(s.at({0, 1}, {1.0}), hfx::usage_error);
+  EXPECT_THROW(s.at({2}, {1.0}), hfx::usage_error);
+  EXPECT_THROW(s.at({-1}, {1.0}), hfx::usage_error);
+  EXPECT_TRUE(s.at({}, {}).empty());
+  hfx::batch_view nopoi = mb.view();
+  nopoi.s.poi = -1;
+  EXPECT_THROW(hfx::hypotest_session(nopoi, {}, hfx::backend_kind::cpu), hfx::model_error);
+  if (hfx::cuda_device_count() == 0) {
+    EXPECT_THROW(hfx::hypotest_session(mb.view(), {}, hfx::backend_kind::cuda), hfx::error);
+  }
+}
+
+TEST(HypotestSession, CudaMatchesCpu) {
+  if (hfx::cuda_device_count() == 0)
+    GTEST_SKIP() << "no CUDA device (" << hfx::cuda_device_description()
+                 << "): GPU session test skipped; run bench/device_check.sh on a GPU machine";
+  const hfx::model_batch mb = hfx::test::sbottom_batch(8, 25);
+  const hfx::batch_view b = mb.view();
+  std::vector<std::int32_t> hyp;
+  std::vector<double> mu;
+  make_items(b.n_hyp, hyp, mu);
+  hfx::hypotest_session cpu(b, {}, hfx::backend_kind::cpu);
+  hfx::hypotest_session gpu(b, {}, hfx::backend_kind::cuda);
+  const auto r = cpu.at(hyp, mu), g = gpu.at(hyp, mu);
+  ASSERT_EQ(r.size(), g.size());
+  for (std::size_t k = 0; k < r.size(); ++k) {
+    EXPECT_NEAR(g[k].cls.cls, r[k].cls.cls, 1e-7) << "item " << k;
+    for (int i = 0; i < hfx::n_expected; ++i) EXPECT_NEAR(g[k].cls.cls_exp[i], r[k].cls.cls_exp[i], 1e-7) << k;
+  }
+}
+
+}  // namespace
