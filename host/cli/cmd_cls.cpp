@@ -6,6 +6,7 @@
 
 #include "cli.hpp"
 #include "hfx/batch_hypotest.hpp"
+#include "hfx/hypotest_session.hpp"
 #include "hfx/infer.hpp"
 #include "hfx/limits.hpp"
 #include "model_args.hpp"
@@ -154,15 +155,21 @@ int cmd_limit(const std::vector<std::string>& args) {
   hypotest_batch_fn f;
   std::optional<hypotest_engine> eng;
   std::optional<model_batch> mb;
+  std::optional<hypotest_session> session;
   if (bc.batched) {
     check_hypotest_model(m.view());  // the engine's checks (POI present and free)
     mb.emplace(single_batch(m));
-    // Every call of the limit search = one launch of hypotest_op over its POI values. Items
-    // are independent (each warm-starts from the free fits, not from the previous mu as the
-    // engine does), so the limits agree with the engine path to the fits' tolerance.
+    // A hypotest_session: the mu-independent fits once, then every call of the limit search
+    // = one launch over its POI values (2 fits each). Items warm-start from the free fits,
+    // not from the previous mu as the engine does, so the limits agree with the engine path
+    // to the fits' tolerance.
+    batch_options bo;
+    bo.hypotest = opt;
+    session.emplace(mb->view(), bo, bc.kind);
     f = [&](const std::vector<double>& mus) {
       std::vector<hypotest_values> out;
-      for (const hypotest_outcome& r : batched_hypotests(mb->view(), mus, opt, bc.kind)) {
+      for (const hypotest_record& rec : session->at(std::vector<std::int32_t>(mus.size(), 0), mus)) {
+        const hypotest_outcome r = to_outcome(rec);
         all_converged = all_converged && r.all_converged();
         out.push_back(hypotest_result(opt.stat, r.cls));
       }
