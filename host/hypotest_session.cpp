@@ -3,6 +3,8 @@
 #include "hfx/hypotest_session.hpp"
 
 #include <algorithm>
+#include <iterator>
+#include <limits>
 #include <string>
 
 #include "hfx/batch_ops.hpp"
@@ -59,7 +61,8 @@ struct cpu_session final : detail::hypotest_session_impl {
     parallel_for(n, T, [&](std::size_t i, int slot) { op(std::int64_t(i), slot); });
   }
 
-  std::vector<hypotest_record> at(const std::vector<std::int32_t>& hyp, const std::vector<double>& mu) override {
+  std::vector<hypotest_record> at(const std::vector<std::int32_t>& hyp, const std::vector<double>& mu,
+                                  const std::vector<double>& start, std::vector<double>& x_out) override {
     std::vector<hypotest_record> out(hyp.size());
     if (hyp.empty()) return out;
     const int T = workers(hyp.size());
@@ -79,6 +82,9 @@ struct cpu_session final : detail::hypotest_session_impl {
     op.base = base.data();
     op.item_hyp = hyp.data();
     op.item_mu = mu.data();
+    op.item_start = start.empty() ? nullptr : start.data();
+    x_out.assign(hyp.size() * 2 * std::size_t(b.s.n_pars), 0.0);
+    op.item_x = x_out.data();
     op.out = out.data();
     parallel_for(hyp.size(), T, [&](std::size_t i, int slot) { op(std::int64_t(i), slot); });
     return out;
@@ -88,7 +94,8 @@ struct cpu_session final : detail::hypotest_session_impl {
 }  // namespace
 
 hypotest_session::hypotest_session(const batch_view& b, const batch_options& opt, backend_kind backend)
-    : backend_(resolve_backend(backend)), n_hyp_(b.n_hyp) {
+    : backend_(resolve_backend(backend)), n_hyp_(b.n_hyp), n_pars_(b.s.n_pars),
+      points_(std::size_t(std::max(b.n_hyp, 0))) {
   if (b.s.poi < 0) throw model_error("the model has no POI; hypothesis tests and limits need one");
   const hypotest_settings st = to_settings(opt.hypotest);
   if (backend_ == backend_kind::cuda) impl_ = detail::make_cuda_hypotest_session(b, st, opt.cuda);
@@ -105,7 +112,28 @@ std::vector<hypotest_record> hypotest_session::at(const std::vector<std::int32_t
     if (hyp[k] < 0 || hyp[k] >= n_hyp_)
       throw usage_error("hypotest_session::at: item " + std::to_string(k) + " names hypothesis " +
                         std::to_string(hyp[k]) + " of " + std::to_string(n_hyp_));
-  return impl_->at(hyp, mu);
+  const std::size_t P2 = 2 * std::size_t(n_pars_);
+  std::vector<double> start;
+  if (warm_) {
+    start.assign(hyp.size() * P2, std::numeric_limits<double>::quiet_NaN());
+    for (std::size_t k = 0; k < hyp.size(); ++k) {
+      const auto& pts = points_[std::size_t(hyp[k])];
+      if (pts.empty()) continue;
+      // The nearest POI value tested before (ties: the lower one).
+      auto hi = pts.lower_bound(mu[k]);
+      auto best = hi;
+      if (hi == pts.end() || (hi != pts.begin() && mu[k] - std::prev(hi)->first <= hi->first - mu[k])) best = std::prev(hi);
+      std::copy(best->second.begin(), best->second.end(), start.begin() + std::ptrdiff_t(k * P2));
+    }
+  }
+  std::vector<double> x_out;
+  std::vector<hypotest_record> recs = impl_->at(hyp, mu, start, x_out);
+  if (warm_)
+    for (std::size_t k = 0; k < hyp.size(); ++k)
+      if (recs[k].valid)
+        points_[std::size_t(hyp[k])][mu[k]] =
+            std::vector<double>(x_out.begin() + std::ptrdiff_t(k * P2), x_out.begin() + std::ptrdiff_t((k + 1) * P2));
+  return recs;
 }
 
 }  // namespace hfx

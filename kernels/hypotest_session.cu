@@ -85,13 +85,17 @@ struct cuda_session final : detail::hypotest_session_impl {
                               cudaMemcpyDeviceToHost));
   }
 
-  std::vector<hypotest_record> at(const std::vector<std::int32_t>& hyp, const std::vector<double>& mu) override {
+  std::vector<hypotest_record> at(const std::vector<std::int32_t>& hyp, const std::vector<double>& mu,
+                                  const std::vector<double>& start, std::vector<double>& x_out) override {
     const std::int64_t n = std::int64_t(hyp.size());
     std::vector<hypotest_record> out(hyp.size());
     if (n == 0) return out;
     cuda::device_buffer<std::int32_t> d_hyp = cuda::to_device(hyp.data(), hyp.size());
     cuda::device_buffer<double> d_mu = cuda::to_device(mu.data(), mu.size());
     cuda::device_buffer<hypotest_record> d_out(hyp.size());
+    const std::size_t P2 = 2 * std::size_t(dm.view.s.n_pars);
+    cuda::device_buffer<double> d_start = cuda::to_device(start.data(), start.size());
+    cuda::device_buffer<double> d_x(hyp.size() * P2);
     scratch w = make_scratch(n);
     HFX_CUDA_CHECK(cudaDeviceSynchronize());  // uploads landed before the non-blocking stream runs
     hypotest_at_op op;
@@ -109,12 +113,16 @@ struct cuda_session final : detail::hypotest_session_impl {
     op.base = d_base.get();
     op.item_hyp = d_hyp.get();
     op.item_mu = d_mu.get();
+    op.item_start = start.empty() ? nullptr : d_start.get();
+    op.item_x = d_x.get();
     op.out = d_out.get();
     cuda::stream stm;
     cuda::grid_stride_kernel<<<unsigned(w.cfg.grid), unsigned(w.cfg.block), 0, stm.get()>>>(n, op);
     HFX_CUDA_CHECK_LAUNCH();
     stm.sync();
     HFX_CUDA_CHECK(cudaMemcpy(out.data(), d_out.get(), hyp.size() * sizeof(hypotest_record), cudaMemcpyDeviceToHost));
+    x_out.resize(hyp.size() * P2);
+    HFX_CUDA_CHECK(cudaMemcpy(x_out.data(), d_x.get(), x_out.size() * sizeof(double), cudaMemcpyDeviceToHost));
     return out;
   }
 };

@@ -15,6 +15,7 @@
 #include "hfx/hypotest_session.hpp"
 #include "hfx/launch_emulator.hpp"
 #include "hfx/local_components.hpp"
+#include "hfx/patchset.hpp"
 
 namespace {
 
@@ -36,6 +37,7 @@ void expect_session_equals_items(const hfx::batch_view& b, const std::string& wh
   opt.threads = 2;
   const auto ref = hfx::batch_hypotest_items(b, hyp, mu, opt, hfx::backend_kind::cpu);
   hfx::hypotest_session s(b, opt, hfx::backend_kind::cpu);
+  s.set_warm_starts(false);
   ASSERT_EQ(s.prepared().size(), std::size_t(b.n_hyp));
   const auto got = s.at(hyp, mu);
   ASSERT_EQ(got.size(), ref.size());
@@ -45,7 +47,7 @@ void expect_session_equals_items(const hfx::batch_view& b, const std::string& wh
         << " vs " << ref[k].cls.cls;
     EXPECT_TRUE(std::isfinite(got[k].cls.cls));
   }
-  // A second call on the same session gives the same records (the kept state is read-only).
+  // Without warm starts a second call gives the same records (the kept state is read-only).
   const auto again = s.at(hyp, mu);
   for (std::size_t k = 0; k < ref.size(); ++k) EXPECT_TRUE(hfx::test::records_identical(again[k], ref[k])) << k;
 }
@@ -118,6 +120,56 @@ TEST(HypotestSession, EmulatedLaunchesMatchTheCpuSession) {
     for (std::size_t k = 0; k < ref.size(); ++k)
       EXPECT_TRUE(hfx::test::records_identical(out[k], ref[k])) << "item " << k;
   }
+}
+
+// With warm starts (the default) the first call is the same; a second call at the same POI
+// values starts from the first call's solutions and keeps the better of that and the inits,
+// so no fixed-POI minimum gets worse.
+TEST(HypotestSession, WarmStartsNeverRaiseTheMinima) {
+  const hfx::model_batch mb = hfx::test::sbottom_batch(3, 70);
+  const hfx::batch_view b = mb.view();
+  std::vector<std::int32_t> hyp;
+  std::vector<double> mu;
+  make_items(b.n_hyp, hyp, mu);
+  hfx::hypotest_session cold(b, {}, hfx::backend_kind::cpu);
+  cold.set_warm_starts(false);
+  hfx::hypotest_session warm(b, {}, hfx::backend_kind::cpu);
+  const auto c = cold.at(hyp, mu), w1 = warm.at(hyp, mu), w2 = warm.at(hyp, mu);
+  for (std::size_t k = 0; k < c.size(); ++k) {
+    EXPECT_TRUE(hfx::test::records_identical(w1[k], c[k])) << k;
+    for (int f : {3, 4}) {
+      EXPECT_LE(w2[k].twice_nll[f], w1[k].twice_nll[f] + 1e-9) << "item " << k << " fit " << f;
+      EXPECT_NEAR(w2[k].twice_nll[f], w1[k].twice_nll[f], 1e-6) << "item " << k << " fit " << f;
+    }
+    EXPECT_NEAR(w2[k].cls.cls, w1[k].cls.cls, 1e-6) << k;
+  }
+}
+
+// sbottom RegionA 650_180_50 has two minima of the Asimov fit at mu ~ 2.1: from the free
+// fits the fit stops at twice_nll 118.309, from a solution at a nearby POI value at the
+// lower 117.532 (the engine's chain finds it too).
+TEST(HypotestSession, WarmStartFindsTheLowerAsimovMinimumOnSbottom650) {
+  const hfx::patchset ps = hfx::load_patchset(
+      hfx::test::published("ATLAS-SUSY-2018-31_sbottom/RegionA/patchset.DERIVED.json.gz"));
+  std::size_t idx = ps.patches.size();
+  for (std::size_t i = 0; i < ps.patches.size(); ++i)
+    if (ps.patches[i].name == "sbottom_650_180_50") idx = i;
+  ASSERT_LT(idx, ps.patches.size());
+  const auto batches = hfx::test::patched_batches("ATLAS-SUSY-2018-31_sbottom/RegionA/BkgOnly.json.gz",
+                                                  "ATLAS-SUSY-2018-31_sbottom/RegionA/patchset.DERIVED.json.gz", idx, 1);
+  ASSERT_EQ(batches.size(), 1u);
+  const hfx::batch_view b = batches.front().view();
+  hfx::hypotest_session cold(b, {}, hfx::backend_kind::cpu);
+  cold.set_warm_starts(false);
+  hfx::hypotest_session warm(b, {}, hfx::backend_kind::cpu);
+  const auto c = cold.at({0}, {2.0992});
+  warm.at({0, 0}, {1.0, 2.0});
+  const auto w = warm.at({0}, {2.0992});
+  EXPECT_NEAR(c[0].twice_nll[4], 118.3094, 1e-3);
+  EXPECT_NEAR(w[0].twice_nll[4], 117.5320, 1e-3);
+  // A lower Asimov fixed-POI minimum means a smaller q_A, so a larger expected CLs (the engine: 0.0622).
+  EXPECT_NEAR(w[0].cls.cls_exp[4], 0.06222, 1e-4);
+  EXPECT_NEAR(c[0].cls.cls_exp[4], 0.05000, 1e-4);
 }
 
 TEST(HypotestSession, BadItemsAndNoPoiAreErrors) {

@@ -135,6 +135,11 @@ struct hypotest_at_op {
   const hypotest_record* base = nullptr; // n_hyp
   const std::int32_t* item_hyp = nullptr;
   const double* item_mu = nullptr;
+  // Optional warm starts, 2 * n_pars per item: the fit to data then the fit to Asimov data
+  // at a nearby POI value (the engine's warm start from the previous mu). Null, or NaN in
+  // an item's first entry: start from the free fits (then the record is hypotest_one's).
+  const double* item_start = nullptr;
+  double* item_x = nullptr;              // optional, n * 2 * n_pars: the fitted points
   hypotest_record* out = nullptr;        // n (item i -> out[i])
 
   HFX_HDI void operator()(std::int64_t i, std::int64_t slot) const {
@@ -149,9 +154,20 @@ struct hypotest_at_op {
                                                       work + slot * work_stride, iwork + slot * iwork_stride,
                                                       bwork + slot * bwork_stride);
       const int P = m.s.n_pars;
-      for (int k = 0; k < P; ++k) st.x_mu[k] = st.x_free[k];
-      for (int k = 0; k < P; ++k) st.x_amu[k] = st.x_afree[k];
+      const double* x0 = item_start ? item_start + i * 2 * std::int64_t(P) : nullptr;
+      if (x0 && !isnan(x0[0])) {
+        for (int k = 0; k < P; ++k) st.x_mu[k] = x0[k];
+        for (int k = 0; k < P; ++k) st.x_amu[k] = x0[P + k];
+      } else {
+        for (int k = 0; k < P; ++k) st.x_mu[k] = st.x_free[k];
+        for (int k = 0; k < P; ++k) st.x_amu[k] = st.x_afree[k];
+      }
       hypotest_at(m, item_mu[i], settings, local, st, r);
+      if (item_x) {
+        double* xo = item_x + i * 2 * std::int64_t(P);
+        for (int k = 0; k < P; ++k) xo[k] = st.x_mu[k];
+        for (int k = 0; k < P; ++k) xo[P + k] = st.x_amu[k];
+      }
     }
     out[i] = r;
   }
