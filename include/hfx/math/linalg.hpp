@@ -10,10 +10,13 @@
 namespace hfx::la {
 
 // In-place Cholesky factorisation A = L L^T of a symmetric n x n matrix (row-major, leading
-// dimension ld); the lower triangle receives L. Returns false when A is not positive
-// definite (a pivot <= tiny * largest diagonal), leaving A partially overwritten.
+// dimension ld); the lower triangle receives L. Returns the number of pivots factorised: n
+// when A is positive definite, else the index j of the first pivot <= tiny * largest
+// diagonal. Then columns 0..j-1 of the lower triangle hold L, row j's entries left of the
+// diagonal hold L's row j and A's diagonal from j on is untouched, which is what
+// negative-curvature directions are built from (newton.hpp).
 template <class W>
-HFX_HDI bool cholesky(int n, W A, int ld) {
+HFX_HDI int cholesky_pivots(int n, W A, int ld) {
   double dmax = 0.0;
   for (int i = 0; i < n; ++i) dmax = fmax(dmax, fabs(A[i * ld + i]));
   // Relative pivot floor: below ~1e-14 of the largest diagonal the factor carries no
@@ -22,7 +25,7 @@ HFX_HDI bool cholesky(int n, W A, int ld) {
   for (int j = 0; j < n; ++j) {
     double d = A[j * ld + j];
     for (int k = 0; k < j; ++k) d -= A[j * ld + k] * A[j * ld + k];
-    if (!(d > floor_)) return false;  // also catches NaN
+    if (!(d > floor_)) return j;  // also catches NaN
     const double ljj = sqrt(d);
     A[j * ld + j] = ljj;
     const double inv = 1.0 / ljj;
@@ -32,7 +35,13 @@ HFX_HDI bool cholesky(int n, W A, int ld) {
       A[i * ld + j] = s * inv;
     }
   }
-  return true;
+  return n;
+}
+
+// cholesky_pivots() == n: true when A is positive definite (A partially overwritten if not).
+template <class W>
+HFX_HDI bool cholesky(int n, W A, int ld) {
+  return cholesky_pivots(n, A, ld) == n;
 }
 
 // Solves L L^T x = b in place (b becomes x) with the factor from cholesky().
