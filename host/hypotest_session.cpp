@@ -22,16 +22,30 @@ struct cpu_session final : detail::hypotest_session_impl {
   std::vector<std::uint8_t> local;
   std::vector<double> keep;
 
-  // Scratch for T worker slots.
+  // The ops' shared view with scratch for T worker slots (owned by w).
   struct scratch {
     std::vector<double> work;
     std::vector<int> iwork;
     std::vector<std::uint8_t> bwork;
   };
-  scratch make_scratch(int T) const {
-    return {std::vector<double>(hypotest_work_size(b.s) * std::size_t(T)),
-            std::vector<int>(hypotest_iwork_size(b.s) * std::size_t(T)),
-            std::vector<std::uint8_t>(hypotest_bwork_size(b.s) * std::size_t(T))};
+  hypotest_session_view view(scratch& w, int T) {
+    hypotest_session_view v;
+    v.b = b;
+    v.settings = st;
+    v.local = local.data();
+    v.work_stride = hypotest_work_size(b.s);
+    v.iwork_stride = hypotest_iwork_size(b.s);
+    v.bwork_stride = hypotest_bwork_size(b.s);
+    w.work.resize(v.work_stride * std::size_t(T));
+    w.iwork.resize(v.iwork_stride * std::size_t(T));
+    w.bwork.resize(v.bwork_stride * std::size_t(T));
+    v.work = w.work.data();
+    v.iwork = w.iwork.data();
+    v.bwork = w.bwork.data();
+    v.keep = keep.data();
+    v.keep_stride = hypotest_keep_size(b.s);
+    v.base = base.data();
+    return v;
   }
   int workers(std::size_t n) const {
     return int(std::max<std::int64_t>(1, std::min<std::int64_t>(resolve_threads(threads), std::int64_t(n))));
@@ -44,20 +58,9 @@ struct cpu_session final : detail::hypotest_session_impl {
     base.resize(n);
     if (n == 0) return;
     const int T = workers(n);
-    scratch w = make_scratch(T);
+    scratch w;
     hypotest_prepare_op op;
-    op.b = b;
-    op.settings = st;
-    op.local = local.data();
-    op.work = w.work.data();
-    op.iwork = w.iwork.data();
-    op.bwork = w.bwork.data();
-    op.work_stride = hypotest_work_size(b.s);
-    op.iwork_stride = hypotest_iwork_size(b.s);
-    op.bwork_stride = hypotest_bwork_size(b.s);
-    op.keep = keep.data();
-    op.keep_stride = hypotest_keep_size(b.s);
-    op.base = base.data();
+    op.v = view(w, T);
     parallel_for(n, T, [&](std::size_t i, int slot) { op(std::int64_t(i), slot); });
   }
 
@@ -66,20 +69,9 @@ struct cpu_session final : detail::hypotest_session_impl {
     std::vector<hypotest_record> out(hyp.size());
     if (hyp.empty()) return out;
     const int T = workers(hyp.size());
-    scratch w = make_scratch(T);
+    scratch w;
     hypotest_at_op op;
-    op.b = b;
-    op.settings = st;
-    op.local = local.data();
-    op.work = w.work.data();
-    op.iwork = w.iwork.data();
-    op.bwork = w.bwork.data();
-    op.work_stride = hypotest_work_size(b.s);
-    op.iwork_stride = hypotest_iwork_size(b.s);
-    op.bwork_stride = hypotest_bwork_size(b.s);
-    op.keep = keep.data();
-    op.keep_stride = hypotest_keep_size(b.s);
-    op.base = base.data();
+    op.v = view(w, T);
     op.item_hyp = hyp.data();
     op.item_mu = mu.data();
     op.item_start = start.empty() ? nullptr : start.data();

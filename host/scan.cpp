@@ -6,6 +6,7 @@
 #include <iostream>
 #include <map>
 #include <mutex>
+#include <numeric>
 #include <optional>
 
 #include <unistd.h>
@@ -212,11 +213,8 @@ std::vector<scan_record> evaluate_round(const prepared_workspace& ws, const patc
       // One session per batch: the mu-independent fits once per hypothesis, then the test at
       // mu_test (the same records as batch_hypotest) and the limit search's rounds.
       hypotest_session session(mb.view(), bopt, opt.backend);
-      const std::vector<std::int32_t> all = [&] {
-        std::vector<std::int32_t> v(std::size_t(mb.view().n_hyp));
-        for (std::size_t h = 0; h < v.size(); ++h) v[h] = std::int32_t(h);
-        return v;
-      }();
+      std::vector<std::int32_t> all(std::size_t(mb.view().n_hyp));
+      std::iota(all.begin(), all.end(), 0);
       recs = session.at(all, std::vector<double>(all.size(), opt.mu_test));
       limits = batch_upper_limits(session, mb.view(), opt.stat, opt.limit_options);
     } else {

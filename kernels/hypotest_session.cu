@@ -39,15 +39,28 @@ struct cuda_session final : detail::hypotest_session_impl {
     cuda::device_buffer<int> iwork;
     cuda::device_buffer<std::uint8_t> bwork;
   };
-  scratch make_scratch(std::int64_t n) const {
+  // The ops' shared view on the device, with scratch for a launch over n items (owned by w).
+  hypotest_session_view view(scratch& w, std::int64_t n) {
     const std::int64_t slots = cuda::items_in_memory(bytes_per_slot(), 1, opt.memory_fraction, n, opt.max_in_flight);
-    scratch s;
-    s.cfg = launch_for(n, slots, std::max(1, opt.block_size));
-    const std::size_t T = std::size_t(s.cfg.threads());
-    s.work = cuda::device_buffer<double>(work_stride * T);
-    s.iwork = cuda::device_buffer<int>(iwork_stride * T);
-    s.bwork = cuda::device_buffer<std::uint8_t>(bwork_stride * T);
-    return s;
+    w.cfg = launch_for(n, slots, std::max(1, opt.block_size));
+    const std::size_t T = std::size_t(w.cfg.threads());
+    w.work = cuda::device_buffer<double>(work_stride * T);
+    w.iwork = cuda::device_buffer<int>(iwork_stride * T);
+    w.bwork = cuda::device_buffer<std::uint8_t>(bwork_stride * T);
+    hypotest_session_view v;
+    v.b = dm.view;
+    v.settings = st;
+    v.local = local.get();
+    v.work = w.work.get();
+    v.iwork = w.iwork.get();
+    v.bwork = w.bwork.get();
+    v.work_stride = work_stride;
+    v.iwork_stride = iwork_stride;
+    v.bwork_stride = bwork_stride;
+    v.keep = keep.get();
+    v.keep_stride = keep_stride;
+    v.base = d_base.get();
+    return v;
   }
 
   cuda_session(const batch_view& b, const hypotest_settings& s, const cuda_options& o)
@@ -63,20 +76,9 @@ struct cuda_session final : detail::hypotest_session_impl {
     d_base = cuda::device_buffer<hypotest_record>(std::size_t(n));
     base.resize(std::size_t(n));
     if (n == 0) return;
-    scratch w = make_scratch(n);
+    scratch w;
     hypotest_prepare_op op;
-    op.b = dm.view;
-    op.settings = st;
-    op.local = local.get();
-    op.work = w.work.get();
-    op.iwork = w.iwork.get();
-    op.bwork = w.bwork.get();
-    op.work_stride = work_stride;
-    op.iwork_stride = iwork_stride;
-    op.bwork_stride = bwork_stride;
-    op.keep = keep.get();
-    op.keep_stride = keep_stride;
-    op.base = d_base.get();
+    op.v = view(w, n);
     cuda::stream stm;
     cuda::grid_stride_kernel<<<unsigned(w.cfg.grid), unsigned(w.cfg.block), 0, stm.get()>>>(n, op);
     HFX_CUDA_CHECK_LAUNCH();
@@ -96,21 +98,10 @@ struct cuda_session final : detail::hypotest_session_impl {
     const std::size_t P2 = 2 * std::size_t(dm.view.s.n_pars);
     cuda::device_buffer<double> d_start = cuda::to_device(start.data(), start.size());
     cuda::device_buffer<double> d_x(hyp.size() * P2);
-    scratch w = make_scratch(n);
-    HFX_CUDA_CHECK(cudaDeviceSynchronize());  // uploads landed before the non-blocking stream runs
+    scratch w;
     hypotest_at_op op;
-    op.b = dm.view;
-    op.settings = st;
-    op.local = local.get();
-    op.work = w.work.get();
-    op.iwork = w.iwork.get();
-    op.bwork = w.bwork.get();
-    op.work_stride = work_stride;
-    op.iwork_stride = iwork_stride;
-    op.bwork_stride = bwork_stride;
-    op.keep = keep.get();
-    op.keep_stride = keep_stride;
-    op.base = d_base.get();
+    op.v = view(w, n);
+    HFX_CUDA_CHECK(cudaDeviceSynchronize());  // uploads landed before the non-blocking stream runs
     op.item_hyp = d_hyp.get();
     op.item_mu = d_mu.get();
     op.item_start = start.empty() ? nullptr : d_start.get();

@@ -74,65 +74,58 @@ HFX_HDI std::size_t hypotest_keep_size(const model_structure& s) {
   return 2 * (std::size_t(s.n_bins) + std::size_t(s.n_aux)) + 3 * std::size_t(s.n_pars);
 }
 
-namespace detail {
-// A hypotest_state whose kept parts live in keep (hypotest_keep_size doubles) and the rest
-// in the slot's scratch.
-HFX_HDI hypotest_state kept_hypotest_state(const model_structure& s, double* keep, double* work, int* iwork,
-                                           std::uint8_t* bwork) {
-  const std::size_t P = std::size_t(s.n_pars), D = std::size_t(s.n_bins) + std::size_t(s.n_aux);
-  hypotest_state h = make_hypotest_state(s, work, iwork, bwork);
-  h.data = keep;
-  h.asimov = keep + D;
-  h.x_free = h.asimov + D;
-  h.x_adef = h.x_free + P;
-  h.x_afree = h.x_adef + P;
-  return h;
-}
-}  // namespace detail
-
-// Step 1, item i = hypothesis hyp0 + i: hypotest_prepare into keep + h * keep_stride and
-// base[i] (fits 0..2, muhat, muhat_asimov; valid = 0 without POI).
-struct hypotest_prepare_op {
+// What both steps share: the batch, the settings, per-slot scratch and the kept state of
+// every hypothesis (hypotest_keep_size doubles + the prepared record).
+struct hypotest_session_view {
   batch_view b;
   hypotest_settings settings;
-  const std::uint8_t* local = nullptr;
+  const std::uint8_t* local = nullptr;   // mark_local_components(b.s), n_pars
   double* work = nullptr;                // slots * work_stride (hypotest_work_size)
-  int* iwork = nullptr;
-  std::uint8_t* bwork = nullptr;
+  int* iwork = nullptr;                  // slots * iwork_stride (hypotest_iwork_size)
+  std::uint8_t* bwork = nullptr;         // slots * bwork_stride (hypotest_bwork_size)
   std::size_t work_stride = 0, iwork_stride = 0, bwork_stride = 0;
-  double* keep = nullptr;                // n_hyp * keep_stride (hypotest_keep_size)
+  double* keep = nullptr;                // n_hyp * keep_stride (hypotest_keep_size); step 2 only reads it
   std::size_t keep_stride = 0;
+  hypotest_record* base = nullptr;       // n_hyp prepared records; step 2 only reads them
+
+  // Hypothesis h's state in slot `slot`: the kept parts (data, Asimov data, free /
+  // Asimov-defining / Asimov-free best-fit points) in keep, the rest in the slot's scratch.
+  HFX_HDI hypotest_state slot_state(const model_structure& s, std::int64_t h, std::int64_t slot) const {
+    const std::size_t P = std::size_t(s.n_pars), D = std::size_t(s.n_bins) + std::size_t(s.n_aux);
+    hypotest_state st = make_hypotest_state(s, work + slot * work_stride, iwork + slot * iwork_stride,
+                                            bwork + slot * bwork_stride);
+    st.data = keep + h * std::int64_t(keep_stride);
+    st.asimov = st.data + D;
+    st.x_free = st.asimov + D;
+    st.x_adef = st.x_free + P;
+    st.x_afree = st.x_adef + P;
+    return st;
+  }
+};
+
+// Step 1, item i = hypothesis hyp0 + i: hypotest_prepare into its kept state and base[h]
+// (fits 0..2, muhat, muhat_asimov; valid = 0 without POI).
+struct hypotest_prepare_op {
+  hypotest_session_view v;
   std::int64_t hyp0 = 0;
-  hypotest_record* base = nullptr;       // n_hyp records, indexed by hypothesis
 
   HFX_HDI void operator()(std::int64_t i, std::int64_t slot) const {
     const std::int64_t h = hyp0 + i;
-    const model_view m = b.hyp(std::int32_t(h));
+    const model_view m = v.b.hyp(std::int32_t(h));
     hypotest_record r{};
     r.valid = m.s.poi >= 0 ? 1 : 0;
     if (r.valid) {
-      hypotest_state st = detail::kept_hypotest_state(m.s, keep + h * std::int64_t(keep_stride),
-                                                      work + slot * work_stride, iwork + slot * iwork_stride,
-                                                      bwork + slot * bwork_stride);
-      hypotest_prepare(m, settings, local, st, r);
+      hypotest_state st = v.slot_state(m.s, h, slot);
+      hypotest_prepare(m, v.settings, v.local, st, r);
     }
-    base[h] = r;
+    v.base[h] = r;
   }
 };
 
 // Step 2, item i = hypothesis item_hyp[i] at POI value item_mu[i], after hypotest_prepare_op
-// on every hypothesis an item names (keep and base read-only).
+// on every hypothesis an item names (the kept state and base are only read).
 struct hypotest_at_op {
-  batch_view b;
-  hypotest_settings settings;
-  const std::uint8_t* local = nullptr;
-  double* work = nullptr;                // slots * work_stride (hypotest_work_size)
-  int* iwork = nullptr;
-  std::uint8_t* bwork = nullptr;
-  std::size_t work_stride = 0, iwork_stride = 0, bwork_stride = 0;
-  const double* keep = nullptr;          // n_hyp * keep_stride
-  std::size_t keep_stride = 0;
-  const hypotest_record* base = nullptr; // n_hyp
+  hypotest_session_view v;
   const std::int32_t* item_hyp = nullptr;
   const double* item_mu = nullptr;
   // Optional warm starts, 2 * n_pars per item: the fit to data then the fit to Asimov data
@@ -144,15 +137,13 @@ struct hypotest_at_op {
 
   HFX_HDI void operator()(std::int64_t i, std::int64_t slot) const {
     const std::int32_t h = item_hyp[i];
-    const model_view m = b.hyp(h);
-    hypotest_record r = base[h];
+    const model_view m = v.b.hyp(h);
+    hypotest_record r = v.base[h];
     r.mu_test = item_mu[i];
     if (r.valid) {
-      // hypotest_at only reads the kept parts (data, Asimov data, best-fit points); the warm
-      // starts it moves (x_mu, x_amu) are this slot's copies.
-      hypotest_state st = detail::kept_hypotest_state(m.s, const_cast<double*>(keep) + h * std::int64_t(keep_stride),
-                                                      work + slot * work_stride, iwork + slot * iwork_stride,
-                                                      bwork + slot * bwork_stride);
+      // hypotest_at only reads the kept parts; the warm starts it moves (x_mu, x_amu) are
+      // this slot's copies.
+      hypotest_state st = v.slot_state(m.s, h, slot);
       const int P = m.s.n_pars;
       const double* x0 = item_start ? item_start + i * 2 * std::int64_t(P) : nullptr;
       if (x0 && !isnan(x0[0])) {
@@ -162,7 +153,7 @@ struct hypotest_at_op {
         for (int k = 0; k < P; ++k) st.x_mu[k] = st.x_free[k];
         for (int k = 0; k < P; ++k) st.x_amu[k] = st.x_afree[k];
       }
-      hypotest_at(m, item_mu[i], settings, local, st, r);
+      hypotest_at(m, item_mu[i], v.settings, v.local, st, r);
       if (item_x) {
         double* xo = item_x + i * 2 * std::int64_t(P);
         for (int k = 0; k < P; ++k) xo[k] = st.x_mu[k];
@@ -268,6 +259,7 @@ static_assert(std::is_trivially_copyable_v<launch_index>);
 static_assert(std::is_trivially_copyable_v<hypotest_op>);
 static_assert(std::is_trivially_copyable_v<eval_op>);
 static_assert(std::is_trivially_copyable_v<fit_op>);
+static_assert(std::is_trivially_copyable_v<hypotest_session_view>);
 static_assert(std::is_trivially_copyable_v<hypotest_prepare_op>);
 static_assert(std::is_trivially_copyable_v<hypotest_at_op>);
 static_assert(std::is_trivially_copyable_v<fit_outcome>);
